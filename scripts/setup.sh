@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Prepares a Debian 12 machine for building and testing vlab: installs the
+# packages listed below when any is missing and reserves 2 MiB hugepages.
+# Needs root. Safe to run again: it only does what is still missing.
+set -euo pipefail
+
+PKGS=(
+  build-essential meson ninja-build pkg-config
+  dpdk dpdk-dev libdpdk-dev
+  libjansson-dev libyaml-dev libpcap-dev libnl-3-dev libnl-route-3-dev
+  libcmocka-dev
+  python3 iproute2 iputils-ping arping procps
+  openvswitch-switch-dpdk
+)
+HUGEPAGES=${VLAB_HUGEPAGES:-1024}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (installs packages, mounts hugetlbfs)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+mkdir -p /dev/hugepages
+if ! mountpoint -q /dev/hugepages; then
+  mount -t hugetlbfs nodev /dev/hugepages
+fi
+cur=$(cat /proc/sys/vm/nr_hugepages)
+if [ "$cur" -lt "$HUGEPAGES" ]; then
+  echo "$HUGEPAGES" > /proc/sys/vm/nr_hugepages
+fi
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+echo "setup: ok ($free of $(cat /proc/sys/vm/nr_hugepages) hugepages free)"

@@ -1,0 +1,417 @@
+/* MAC forwarding database; see fdb.h for the threading model.
+ *
+ * Slot states (key word): 0 = never used, FDB_TOMB = deleted, otherwise
+ * ((net + 1) << 48) | mac. A key only ever moves EMPTY -> key -> TOMB -> key...,
+ * never back to EMPTY, so a lookup may stop at the first empty slot.
+ * Value word: VALID | STATIC? | port << 32 | last-seen second. Only the control
+ * thread deletes: it clears the value first, then tombstones the key, so a
+ * datapath writer that races with it fails its compare-and-swap. */
+#include "fdb.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FDB_SLOTS_PER_BUCKET 4
+#define FDB_MAX_PROBE        16 /* buckets visited before giving up */
+#define FDB_TOMB             UINT64_MAX
+
+#define VAL_VALID  (1ull << 63)
+#define VAL_STATIC (1ull << 62)
+#define VAL_PORT_SHIFT 32
+#define VAL_PORT_MASK  0xffffull
+
+struct fdb_slot {
+	_Atomic uint64_t key;
+	_Atomic uint64_t val;
+};
+
+struct fdb_bucket {
+	struct fdb_slot slot[FDB_SLOTS_PER_BUCKET];
+} __attribute__((aligned(64)));
+
+struct fdb {
+	struct fdb_bucket *buckets;
+	uint32_t bucket_mask;
+	uint32_t capacity;          /* most entries allowed */
+	uint32_t age_cursor;        /* next slot fdb_age() looks at (control only) */
+	_Atomic uint32_t count;     /* entries, learned and static */
+	uint32_t default_limit;
+	uint32_t limit[FDB_MAX_PORTS];
+	_Atomic uint32_t port_count[FDB_MAX_PORTS]; /* learned entries per port */
+};
+
+_Static_assert(sizeof(struct fdb_bucket) == 64, "one bucket per cache line");
+
+static inline uint64_t fdb_key(uint16_t net, uint64_t mac)
+{
+	return ((uint64_t)(net + 1) << 48) | (mac & 0xffffffffffffull);
+}
+
+static inline uint32_t fdb_hash(uint64_t key)
+{
+	key ^= key >> 31;
+	key *= 0x9e3779b97f4a7c15ull;
+	key ^= key >> 29;
+	return (uint32_t)(key >> 32);
+}
+
+static inline uint64_t fdb_val(uint16_t port, uint32_t now, bool is_static)
+{
+	return VAL_VALID | (is_static ? VAL_STATIC : 0) | ((uint64_t)port << VAL_PORT_SHIFT) |
+	       (is_static ? 0 : now);
+}
+
+static inline uint16_t val_port(uint64_t v)
+{
+	return (v >> VAL_PORT_SHIFT) & VAL_PORT_MASK;
+}
+
+static inline uint32_t val_seen(uint64_t v)
+{
+	return (uint32_t)v;
+}
+
+struct fdb *fdb_create(uint32_t capacity, uint32_t default_mac_limit)
+{
+	struct fdb *fdb;
+	uint64_t nslots = 64;
+
+	if (capacity == 0 || capacity > (1u << 28))
+		return NULL;
+	/* keep the load factor at or below 80% */
+	while (nslots * 4 < (uint64_t)capacity * 5)
+		nslots <<= 1;
+
+	fdb = calloc(1, sizeof(*fdb));
+	if (fdb == NULL)
+		return NULL;
+	fdb->buckets = aligned_alloc(64, nslots * sizeof(struct fdb_slot));
+	if (fdb->buckets == NULL)
+		goto out_free_fdb;
+	memset(fdb->buckets, 0, nslots * sizeof(struct fdb_slot));
+	fdb->bucket_mask = (uint32_t)(nslots / FDB_SLOTS_PER_BUCKET - 1);
+	fdb->capacity = capacity;
+	fdb->default_limit = default_mac_limit;
+	for (int i = 0; i < FDB_MAX_PORTS; i++)
+		fdb->limit[i] = default_mac_limit;
+	return fdb;
+
+out_free_fdb:
+	free(fdb);
+	return NULL;
+}
+
+void fdb_destroy(struct fdb *fdb)
+{
+	if (fdb == NULL)
+		return;
+	free(fdb->buckets);
+	free(fdb);
+}
+
+uint32_t fdb_capacity(const struct fdb *fdb)
+{
+	return fdb->capacity;
+}
+
+uint32_t fdb_count(const struct fdb *fdb)
+{
+	return atomic_load_explicit(&fdb->count, memory_order_relaxed);
+}
+
+void fdb_set_port_limit(struct fdb *fdb, uint16_t port, uint32_t limit)
+{
+	if (port < FDB_MAX_PORTS)
+		fdb->limit[port] = limit;
+}
+
+uint32_t fdb_port_count(const struct fdb *fdb, uint16_t port)
+{
+	if (port >= FDB_MAX_PORTS)
+		return 0;
+	return atomic_load_explicit(&fdb->port_count[port], memory_order_relaxed);
+}
+
+/* Finds the slot holding `key`, or NULL. Stops at the first never-used slot. */
+static struct fdb_slot *fdb_find(const struct fdb *fdb, uint64_t key, uint64_t *val)
+{
+	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
+
+	for (int p = 0; p < FDB_MAX_PROBE; p++) {
+		struct fdb_bucket *bk = &fdb->buckets[(b + p) & fdb->bucket_mask];
+
+		for (int s = 0; s < FDB_SLOTS_PER_BUCKET; s++) {
+			struct fdb_slot *sl = &bk->slot[s];
+			uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+
+			if (k == key) {
+				uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
+
+				/* the slot may have been recycled between the two loads */
+				if (atomic_load_explicit(&sl->key, memory_order_relaxed) != key)
+					continue;
+				*val = v;
+				return sl;
+			}
+			if (k == 0)
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+int fdb_lookup(const struct fdb *fdb, uint16_t net, uint64_t mac)
+{
+	uint64_t v;
+
+	if (fdb_find(fdb, fdb_key(net, mac), &v) == NULL || !(v & VAL_VALID))
+		return -1;
+	return val_port(v);
+}
+
+/* Claims a free slot for `key` and stores `val`. Returns 0, -EEXIST when another
+ * writer inserted the same key first, or -ENOSPC. */
+static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
+{
+	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
+
+	for (int p = 0; p < FDB_MAX_PROBE; p++) {
+		struct fdb_bucket *bk = &fdb->buckets[(b + p) & fdb->bucket_mask];
+
+		for (int s = 0; s < FDB_SLOTS_PER_BUCKET; s++) {
+			struct fdb_slot *sl = &bk->slot[s];
+			uint64_t k = atomic_load_explicit(&sl->key, memory_order_relaxed);
+
+			if (k == key)
+				return -EEXIST;
+			if (k != 0 && k != FDB_TOMB)
+				continue;
+			if (!atomic_compare_exchange_strong_explicit(&sl->key, &k, key,
+								     memory_order_acq_rel,
+								     memory_order_relaxed)) {
+				if (k == key)
+					return -EEXIST;
+				continue;
+			}
+			atomic_store_explicit(&sl->val, val, memory_order_release);
+			atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static bool fdb_port_room(struct fdb *fdb, uint16_t port)
+{
+	return atomic_load_explicit(&fdb->port_count[port], memory_order_relaxed) <
+	       fdb->limit[port];
+}
+
+enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port,
+				uint32_t now)
+{
+	uint64_t key = fdb_key(net, mac);
+	struct fdb_slot *sl;
+	uint64_t v, nv;
+	int rc;
+
+	sl = fdb_find(fdb, key, &v);
+	if (sl != NULL) {
+		if (!(v & VAL_VALID))
+			return FDB_LEARN_REFRESHED; /* being inserted or deleted right now */
+		if (val_port(v) == port) {
+			if (!(v & VAL_STATIC) && val_seen(v) != now)
+				atomic_compare_exchange_strong_explicit(
+					&sl->val, &v, fdb_val(port, now, false),
+					memory_order_release, memory_order_relaxed);
+			return FDB_LEARN_REFRESHED;
+		}
+		if (v & VAL_STATIC)
+			return FDB_LEARN_STATIC;
+		if (!fdb_port_room(fdb, port))
+			return FDB_LEARN_LIMIT;
+		nv = fdb_val(port, now, false);
+		if (!atomic_compare_exchange_strong_explicit(&sl->val, &v, nv, memory_order_release,
+							     memory_order_relaxed))
+			return FDB_LEARN_REFRESHED; /* lost a race; the next packet retries */
+		atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&fdb->port_count[port], 1, memory_order_relaxed);
+		return FDB_LEARN_MOVED;
+	}
+
+	if (!fdb_port_room(fdb, port))
+		return FDB_LEARN_LIMIT;
+	if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
+		return FDB_LEARN_FULL;
+	rc = fdb_insert(fdb, key, fdb_val(port, now, false));
+	if (rc == -EEXIST)
+		return FDB_LEARN_REFRESHED;
+	if (rc < 0)
+		return FDB_LEARN_FULL;
+	atomic_fetch_add_explicit(&fdb->port_count[port], 1, memory_order_relaxed);
+	return FDB_LEARN_NEW;
+}
+
+/* Control thread: removes the entry in `sl` whose key is `key`. */
+static void fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl)
+{
+	uint64_t old = atomic_exchange_explicit(&sl->val, 0, memory_order_acq_rel);
+
+	atomic_store_explicit(&sl->key, FDB_TOMB, memory_order_release);
+	atomic_fetch_sub_explicit(&fdb->count, 1, memory_order_relaxed);
+	if ((old & VAL_VALID) && !(old & VAL_STATIC))
+		atomic_fetch_sub_explicit(&fdb->port_count[val_port(old)], 1,
+					  memory_order_relaxed);
+}
+
+int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
+{
+	uint64_t key = fdb_key(net, mac);
+	uint64_t nv = fdb_val(port, 0, true);
+	struct fdb_slot *sl;
+	uint64_t v;
+
+	if (port >= FDB_MAX_PORTS || net >= FDB_MAX_NETS)
+		return -EINVAL;
+	sl = fdb_find(fdb, key, &v);
+	if (sl != NULL) {
+		v = atomic_exchange_explicit(&sl->val, nv, memory_order_acq_rel);
+		if ((v & VAL_VALID) && !(v & VAL_STATIC))
+			atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1,
+						  memory_order_relaxed);
+		return 0;
+	}
+	if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
+		return -ENOSPC;
+	return fdb_insert(fdb, key, nv) == -ENOSPC ? -ENOSPC : 0;
+}
+
+int fdb_del_static(struct fdb *fdb, uint16_t net, uint64_t mac)
+{
+	struct fdb_slot *sl;
+	uint64_t v;
+
+	sl = fdb_find(fdb, fdb_key(net, mac), &v);
+	if (sl == NULL || !(v & VAL_STATIC))
+		return -ENOENT;
+	fdb_remove_slot(fdb, sl);
+	return 0;
+}
+
+static uint32_t fdb_nslots(const struct fdb *fdb)
+{
+	return (fdb->bucket_mask + 1) * FDB_SLOTS_PER_BUCKET;
+}
+
+static inline struct fdb_slot *fdb_slot_at(const struct fdb *fdb, uint32_t i)
+{
+	return &fdb->buckets[i / FDB_SLOTS_PER_BUCKET].slot[i % FDB_SLOTS_PER_BUCKET];
+}
+
+uint32_t fdb_age(struct fdb *fdb, uint32_t now, uint32_t max_age, uint32_t nslots)
+{
+	uint32_t total = fdb_nslots(fdb), removed = 0;
+
+	if (nslots == 0 || nslots > total)
+		nslots = total;
+	for (uint32_t n = 0; n < nslots; n++) {
+		uint32_t i = fdb->age_cursor;
+		struct fdb_slot *sl = fdb_slot_at(fdb, i);
+		uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+
+		fdb->age_cursor = (i + 1) & (total - 1);
+		if (k == 0 || k == FDB_TOMB)
+			continue;
+		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
+		if (!(v & VAL_VALID) || (v & VAL_STATIC))
+			continue;
+		if ((int32_t)(now - val_seen(v)) > (int32_t)max_age) {
+			fdb_remove_slot(fdb, sl);
+			removed++;
+		}
+	}
+	return removed;
+}
+
+uint32_t fdb_flush(struct fdb *fdb, int net, int port, bool with_static)
+{
+	uint32_t total = fdb_nslots(fdb), removed = 0;
+
+	for (uint32_t i = 0; i < total; i++) {
+		struct fdb_slot *sl = fdb_slot_at(fdb, i);
+		uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+
+		if (k == 0 || k == FDB_TOMB)
+			continue;
+		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
+		if (!(v & VAL_VALID))
+			continue;
+		if ((v & VAL_STATIC) && !with_static)
+			continue;
+		if (net >= 0 && (int)(k >> 48) - 1 != net)
+			continue;
+		if (port >= 0 && val_port(v) != port)
+			continue;
+		fdb_remove_slot(fdb, sl);
+		removed++;
+	}
+	return removed;
+}
+
+void fdb_foreach(const struct fdb *fdb, int net,
+		 void (*cb)(const struct fdb_entry_view *e, void *arg), void *arg)
+{
+	uint32_t total = fdb_nslots(fdb);
+
+	for (uint32_t i = 0; i < total; i++) {
+		struct fdb_slot *sl = fdb_slot_at(fdb, i);
+		uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
+		struct fdb_entry_view e;
+
+		if (k == 0 || k == FDB_TOMB)
+			continue;
+		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
+		if (!(v & VAL_VALID))
+			continue;
+		e.net = (uint16_t)((k >> 48) - 1);
+		if (net >= 0 && e.net != net)
+			continue;
+		e.mac = k & 0xffffffffffffull;
+		e.port = val_port(v);
+		e.is_static = (v & VAL_STATIC) != 0;
+		e.seen = val_seen(v);
+		cb(&e, arg);
+	}
+}
+
+int fdb_mac_parse(const char *s, uint64_t *mac)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (s == NULL || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' : !((s[i] >= '0' && s[i] <= '9') ||
+						 (s[i] >= 'a' && s[i] <= 'f') ||
+						 (s[i] >= 'A' && s[i] <= 'F')))
+			return -EINVAL;
+	}
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
+		return -EINVAL;
+	*mac = 0;
+	for (int i = 0; i < 6; i++)
+		*mac = (*mac << 8) | b[i];
+	return 0;
+}
+
+void fdb_mac_format(uint64_t mac, char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff,
+		 (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
+		 (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff);
+}

@@ -1,0 +1,43 @@
+/* The forwarding decision for one Ethernet frame: learn its source, then send it
+ * to one port, flood it inside its network, or drop it with a reason.
+ *
+ * Pure: takes the frame's addresses, the FDB and a view of which network each
+ * port is in; no EAL, no I/O. Called per packet by PMD lcores and directly by
+ * unit tests. */
+#ifndef VLAB_FWD_H
+#define VLAB_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "drop.h"
+#include "fdb.h"
+
+#define FWD_NO_NET 0xffff
+
+enum fwd_action {
+	FWD_UNICAST,
+	FWD_FLOOD,
+	FWD_DROP,
+};
+
+struct fwd_result {
+	enum fwd_action action;
+	uint16_t port;        /* FWD_UNICAST: output port */
+	enum sw_drop reason;  /* FWD_DROP: why */
+	enum fdb_learn_result learn;
+	bool learn_event;     /* a MAC learning event to count, with `learn` */
+};
+
+/* Decides for a frame of `len` bytes with `dst`/`src` (48-bit MACs) received on
+ * `in_port` of network `net`. `port_net[p]` is the network of port p, or
+ * FWD_NO_NET when p does not exist (an FDB entry pointing at a port outside the
+ * frame's network is ignored, so a frame never leaves its network). */
+void fwd_decide(struct fdb *fdb, const uint16_t *port_net, uint16_t net, uint16_t in_port,
+		uint64_t dst, uint64_t src, uint32_t len, uint32_t now, struct fwd_result *res);
+
+/* The flood set: members of the network except `in_port`. Writes to `out`
+ * (room for n entries) and returns how many. */
+uint16_t fwd_flood_set(const uint16_t *members, uint16_t n, uint16_t in_port, uint16_t *out);
+
+#endif
