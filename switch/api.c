@@ -1,0 +1,212 @@
+/* Control API wire format; see api.h. Runs on the control thread. */
+#include "api.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int api_fail(struct api_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int api_parse(const char *line, size_t len, struct api_req *req, struct api_err *err)
+{
+	json_error_t jerr;
+	json_t *root, *method, *params;
+
+	memset(req, 0, sizeof(*req));
+	req->id = json_null();
+	if (len > API_MAX_LINE)
+		return api_fail(err, API_ERR_REQUEST, "request longer than %d bytes", API_MAX_LINE);
+	root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (root == NULL)
+		return api_fail(err, API_ERR_PARSE, "not JSON: %s at column %d", jerr.text,
+				jerr.column);
+	req->root = root;
+	if (!json_is_object(root)) {
+		api_fail(err, API_ERR_REQUEST, "a request must be a JSON object with a \"method\"");
+		goto out_free;
+	}
+	if (json_object_get(root, "id") != NULL)
+		req->id = json_object_get(root, "id");
+	method = json_object_get(root, "method");
+	if (!json_is_string(method)) {
+		api_fail(err, API_ERR_REQUEST, "\"method\" is missing or not a string");
+		goto out_free;
+	}
+	params = json_object_get(root, "params");
+	if (params != NULL && !json_is_null(params) && !json_is_object(params)) {
+		api_fail(err, API_ERR_REQUEST, "\"params\" must be an object");
+		goto out_free;
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(root, key, val)
+	{
+		if (strcmp(key, "id") && strcmp(key, "method") && strcmp(key, "params")) {
+			api_fail(err, API_ERR_REQUEST,
+				 "unknown request member \"%.64s\" (use id, method, params)", key);
+			goto out_free;
+		}
+	}
+	req->method = json_string_value(method);
+	if (params == NULL || json_is_null(params)) {
+		params = json_object();
+		json_object_set_new(root, "params", params);
+	}
+	req->params = params;
+	return 0;
+
+out_free:
+	/* keep the id alive for the error response */
+	json_incref(req->id);
+	json_decref(root);
+	req->root = NULL;
+	return err->code;
+}
+
+void api_req_free(struct api_req *req)
+{
+	if (req->root != NULL)
+		json_decref(req->root);
+	else
+		json_decref(req->id);
+	memset(req, 0, sizeof(*req));
+}
+
+int api_check_keys(json_t *params, const char *const *allowed, struct api_err *err)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(params, key, val)
+	{
+		bool ok = false;
+
+		for (int i = 0; allowed[i] != NULL; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				ok = true;
+		if (!ok) {
+			char list[160] = "";
+			size_t n = 0;
+
+			for (int i = 0; allowed[i] != NULL && n < sizeof(list) - 1; i++)
+				n += snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+					      allowed[i]);
+			return api_fail(err, -EINVAL, "unknown parameter \"%.64s\" (expected: %s)",
+					key, list[0] ? list : "none");
+		}
+	}
+	return 0;
+}
+
+int api_get_str(json_t *params, const char *key, bool required, const char **out,
+		struct api_err *err)
+{
+	json_t *v = json_object_get(params, key);
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return api_fail(err, -EINVAL, "missing parameter \"%s\"", key);
+		return 1;
+	}
+	if (!json_is_string(v))
+		return api_fail(err, -EINVAL, "parameter \"%s\" must be a string", key);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return api_fail(err, -EINVAL, "parameter \"%s\" contains a NUL byte", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+int api_get_uint(json_t *params, const char *key, bool required, uint64_t min, uint64_t max,
+		 uint64_t *out, struct api_err *err)
+{
+	json_t *v = json_object_get(params, key);
+	json_int_t i;
+
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			return api_fail(err, -EINVAL, "missing parameter \"%s\"", key);
+		return 1;
+	}
+	if (!json_is_integer(v))
+		return api_fail(err, -EINVAL, "parameter \"%s\" must be an integer", key);
+	i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i < min || (uint64_t)i > max)
+		return api_fail(err, -EINVAL, "parameter \"%s\" must be in %llu..%llu (got %lld)",
+				key, (unsigned long long)min, (unsigned long long)max,
+				(long long)i);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+bool api_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 31)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+int api_get_name(json_t *params, const char *key, bool required, const char **out,
+		 struct api_err *err)
+{
+	int rc = api_get_str(params, key, required, out, err);
+
+	if (rc != 0)
+		return rc;
+	if (!api_name_ok(*out))
+		return api_fail(err, -EINVAL,
+				"parameter \"%s\": \"%.40s\" is not a valid name (1-31 characters "
+				"from A-Z a-z 0-9 _ . -)",
+				key, *out);
+	return 0;
+}
+
+static char *api_encode(json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT);
+	char *line;
+	size_t n;
+
+	json_decref(obj);
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	line = realloc(s, n + 2);
+	if (line == NULL) {
+		free(s);
+		return NULL;
+	}
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	return line;
+}
+
+char *api_encode_result(json_t *id, json_t *result)
+{
+	return api_encode(json_pack("{s:O?,s:o}", "id", id, "result", result));
+}
+
+char *api_encode_error(json_t *id, const struct api_err *err)
+{
+	return api_encode(json_pack("{s:O?,s:{s:i,s:s}}", "id", id, "error", "code", err->code,
+				    "message", err->msg));
+}

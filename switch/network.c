@@ -1,0 +1,255 @@
+/* Networks and the FDB, control side: network.add/del/list and fdb.show/
+ * flush/add-static/del-static.
+ *
+ * Runs on the control thread. Network changes publish a new datapath
+ * snapshot; FDB changes go straight to the lock-free FDB. */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "sw.h"
+
+int sw_net_find(const struct sw *sw, const char *name)
+{
+	for (int i = 0; i < SW_MAX_NETS; i++)
+		if (sw->net[i].used && strcmp(sw->net[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int net_lookup(struct sw *sw, json_t *params, const char *key, struct api_err *err)
+{
+	const char *name;
+	int n;
+
+	if (api_get_name(params, key, true, &name, err))
+		return err->code;
+	n = sw_net_find(sw, name);
+	if (n < 0)
+		return api_fail(err, -ENOENT,
+				"network \"%s\" does not exist (create it with network.add)", name);
+	return n;
+}
+
+static int net_add(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
+{
+	static const char *const keys[] = {"name", "vni", NULL};
+	const char *name;
+	uint64_t vni;
+	int slot = -1;
+
+	if (api_check_keys(params, keys, err) || api_get_name(params, "name", true, &name, err) ||
+	    api_get_uint(params, "vni", true, 1, 0xffffff, &vni, err))
+		return err->code;
+	if (sw_net_find(sw, name) >= 0)
+		return api_fail(err, -EEXIST, "network \"%s\" already exists", name);
+	for (int i = 0; i < SW_MAX_NETS; i++) {
+		if (sw->net[i].used && sw->net[i].vni == vni)
+			return api_fail(err, -EEXIST,
+					"VNI %llu is already used by network \"%s\"; pick another",
+					(unsigned long long)vni, sw->net[i].name);
+		if (!sw->net[i].used && slot < 0)
+			slot = i;
+	}
+	if (slot < 0)
+		return api_fail(err, -ENOSPC, "too many networks (at most %d)", SW_MAX_NETS);
+
+	memset(&sw->net[slot], 0, sizeof(sw->net[slot]));
+	snprintf(sw->net[slot].name, sizeof(sw->net[slot].name), "%s", name);
+	sw->net[slot].vni = (uint32_t)vni;
+	sw_net_counters(sw, (uint16_t)slot, &sw->net[slot].base);
+	sw->net[slot].used = true;
+	if (sw_dp_publish(sw) < 0) {
+		sw->net[slot].used = false;
+		return api_fail(err, -ENOMEM, "out of memory publishing the new network");
+	}
+	return 0;
+}
+
+static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
+{
+	static const char *const keys[] = {"name", NULL};
+	int n;
+
+	if (api_check_keys(params, keys, err))
+		return err->code;
+	n = net_lookup(sw, params, "name", err);
+	if (n < 0)
+		return n;
+	for (int p = 0; p < SW_MAX_PORTS; p++)
+		if (sw->port[p].used && sw->port[p].net == n)
+			return api_fail(err, -EBUSY,
+					"network \"%s\" still has port \"%s\"; delete its ports first",
+					sw->net[n].name, sw->port[p].name);
+	sw->net[n].used = false;
+	sw_dp_publish(sw);
+	fdb_flush(sw->fdb, n, -1, true);
+	return 0;
+}
+
+static void net_count_cb(const struct fdb_entry_view *e, void *arg)
+{
+	((uint32_t *)arg)[e->net]++;
+}
+
+static int net_list(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
+{
+	static const char *const keys[] = {NULL};
+	static uint32_t macs[SW_MAX_NETS];
+	json_t *arr;
+
+	if (api_check_keys(params, keys, err))
+		return err->code;
+	memset(macs, 0, sizeof(macs));
+	fdb_foreach(sw->fdb, -1, net_count_cb, macs);
+	arr = json_array();
+	for (int n = 0; n < SW_MAX_NETS; n++) {
+		json_t *ports;
+
+		if (!sw->net[n].used)
+			continue;
+		ports = json_array();
+		for (int p = 0; p < SW_MAX_PORTS; p++)
+			if (sw->port[p].used && sw->port[p].net == n)
+				json_array_append_new(ports, json_string(sw->port[p].name));
+		json_array_append_new(arr, json_pack("{s:s,s:i,s:o,s:i}", "name", sw->net[n].name,
+						     "vni", (int)sw->net[n].vni, "ports", ports,
+						     "macs", (int)macs[n]));
+	}
+	*result = arr;
+	return 0;
+}
+
+struct fdb_show_ctx {
+	const struct sw *sw;
+	json_t *arr;
+	uint32_t now;
+};
+
+static void fdb_show_cb(const struct fdb_entry_view *e, void *arg)
+{
+	struct fdb_show_ctx *ctx = arg;
+	char mac[18];
+
+	fdb_mac_format(e->mac, mac);
+	json_array_append_new(
+		ctx->arr,
+		json_pack("{s:s,s:s,s:b,s:i}", "mac", mac, "port",
+			  ctx->sw->port[e->port].used ? ctx->sw->port[e->port].name : "?",
+			  "static", e->is_static, "age",
+			  e->is_static ? 0 : (int)(ctx->now - e->seen)));
+}
+
+static int fdb_show(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
+{
+	static const char *const keys[] = {"network", NULL};
+	struct fdb_show_ctx ctx = {.sw = sw, .now = atomic_load(&sw->now)};
+	int n;
+
+	if (api_check_keys(params, keys, err))
+		return err->code;
+	n = net_lookup(sw, params, "network", err);
+	if (n < 0)
+		return n;
+	ctx.arr = json_array();
+	fdb_foreach(sw->fdb, n, fdb_show_cb, &ctx);
+	*result = ctx.arr;
+	return 0;
+}
+
+static int fdb_flush_req(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
+{
+	static const char *const keys[] = {"network", "port", NULL};
+	int n = -1, p = -1;
+	const char *name;
+
+	if (api_check_keys(params, keys, err))
+		return err->code;
+	if (json_object_get(params, "network") != NULL) {
+		n = net_lookup(sw, params, "network", err);
+		if (n < 0)
+			return n;
+	}
+	if (json_object_get(params, "port") != NULL) {
+		if (api_get_name(params, "port", true, &name, err))
+			return err->code;
+		p = sw_port_find(sw, name);
+		if (p < 0)
+			return api_fail(err, -ENOENT, "port \"%s\" does not exist", name);
+	}
+	*result = json_pack("{s:i}", "flushed", (int)fdb_flush(sw->fdb, n, p, false));
+	return 0;
+}
+
+/* Parses network + mac (and port when `want_port`) of a static entry request. */
+static int fdb_static_args(struct sw *sw, json_t *params, bool want_port, int *net,
+			   uint64_t *mac, int *port, struct api_err *err)
+{
+	const char *s;
+
+	*net = net_lookup(sw, params, "network", err);
+	if (*net < 0)
+		return *net;
+	if (api_get_str(params, "mac", true, &s, err))
+		return err->code;
+	if (fdb_mac_parse(s, mac) < 0)
+		return api_fail(err, -EINVAL, "\"%.40s\" is not a MAC address (aa:bb:cc:dd:ee:ff)",
+				s);
+	if (fdb_mac_is_multicast(*mac) || *mac == 0)
+		return api_fail(err, -EINVAL, "%s is a multicast or zero MAC: it cannot be a "
+				"static entry", s);
+	if (!want_port)
+		return 0;
+	if (api_get_name(params, "port", true, &s, err))
+		return err->code;
+	*port = sw_port_find(sw, s);
+	if (*port < 0)
+		return api_fail(err, -ENOENT, "port \"%s\" does not exist", s);
+	if (sw->port[*port].net != *net)
+		return api_fail(err, -EINVAL, "port \"%s\" is in network \"%s\", not \"%s\"", s,
+				sw->net[sw->port[*port].net].name, sw->net[*net].name);
+	return 0;
+}
+
+static int fdb_add_static_req(struct sw *sw, json_t *params, json_t **result,
+			      struct api_err *err)
+{
+	static const char *const keys[] = {"network", "mac", "port", NULL};
+	uint64_t mac;
+	int n, p;
+
+	if (api_check_keys(params, keys, err) ||
+	    fdb_static_args(sw, params, true, &n, &mac, &p, err))
+		return err->code;
+	if (fdb_add_static(sw->fdb, (uint16_t)n, mac, (uint16_t)p) < 0)
+		return api_fail(err, -ENOSPC, "the FDB is full (raise --fdb-size)");
+	return 0;
+}
+
+static int fdb_del_static_req(struct sw *sw, json_t *params, json_t **result,
+			      struct api_err *err)
+{
+	static const char *const keys[] = {"network", "mac", NULL};
+	uint64_t mac;
+	int n, p;
+
+	if (api_check_keys(params, keys, err) ||
+	    fdb_static_args(sw, params, false, &n, &mac, &p, err))
+		return err->code;
+	if (fdb_del_static(sw->fdb, (uint16_t)n, mac) < 0)
+		return api_fail(err, -ENOENT, "no static entry for %s in network \"%s\"",
+				json_string_value(json_object_get(params, "mac")),
+				sw->net[n].name);
+	return 0;
+}
+
+const struct ctl_method network_methods[] = {
+	{"network.add", net_add, true},
+	{"network.del", net_del, true},
+	{"network.list", net_list, false},
+	{"fdb.show", fdb_show, false},
+	{"fdb.flush", fdb_flush_req, false},
+	{"fdb.add-static", fdb_add_static_req, true},
+	{"fdb.del-static", fdb_del_static_req, true},
+	{NULL, NULL, false},
+};

@@ -1,0 +1,136 @@
+/* Persistence of the switch configuration; see state.h.
+ *
+ * File format: {"version": 1, "networks": [network.add params...],
+ * "ports": [port.add params...], "static_fdb": [fdb.add-static params...]}.
+ * Restoring replays each entry through the same handlers as API requests, so
+ * the file is validated exactly like a request. */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <rte_log.h>
+
+#include "ctl.h"
+
+struct static_ctx {
+	const struct sw *sw;
+	json_t *arr;
+};
+
+static void static_cb(const struct fdb_entry_view *e, void *arg)
+{
+	struct static_ctx *ctx = arg;
+	char mac[18];
+
+	if (!e->is_static || !ctx->sw->port[e->port].used)
+		return;
+	fdb_mac_format(e->mac, mac);
+	json_array_append_new(ctx->arr, json_pack("{s:s,s:s,s:s}", "network",
+						  ctx->sw->net[e->net].name, "mac", mac, "port",
+						  ctx->sw->port[e->port].name));
+}
+
+int state_save(struct sw *sw)
+{
+	const char *path = sw->opts.state_path;
+	json_t *root, *nets = json_array(), *ports = json_array();
+	struct static_ctx sctx = {.sw = sw, .arr = json_array()};
+	char tmp[4096];
+	int fd, rc = 0;
+
+	for (int n = 0; n < SW_MAX_NETS; n++)
+		if (sw->net[n].used)
+			json_array_append_new(nets, json_pack("{s:s,s:i}", "name", sw->net[n].name,
+							      "vni", (int)sw->net[n].vni));
+	for (int p = 0; p < SW_MAX_PORTS; p++)
+		if (sw->port[p].used)
+			json_array_append_new(ports, sw_port_config(sw, &sw->port[p]));
+	fdb_foreach(sw->fdb, -1, static_cb, &sctx);
+	root = json_pack("{s:i,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
+			 "static_fdb", sctx.arr);
+	if (root == NULL)
+		return -ENOMEM;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		rc = -errno;
+		goto out_free;
+	}
+	if (json_dumpfd(root, fd, JSON_INDENT(2)) < 0 || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) < 0) {
+		rc = errno ? -errno : -EIO;
+		close(fd);
+		unlink(tmp);
+		goto out_free;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+	}
+out_free:
+	json_decref(root);
+	return rc;
+}
+
+/* Replays every element of `arr` through `method`; failures are logged and
+ * skipped so one broken entry does not lose the others. */
+static void state_replay(struct sw *sw, json_t *arr, const char *method)
+{
+	size_t i;
+	json_t *params;
+
+	if (!json_is_array(arr))
+		return;
+	json_array_foreach(arr, i, params)
+	{
+		struct api_err err = {0};
+		json_t *result = NULL;
+
+		if (!json_is_object(params)) {
+			RTE_LOG(ERR, USER1, "state: %s entry %zu is not an object; skipped\n",
+				method, i);
+			continue;
+		}
+		if (ctl_call(sw, method, params, &result, &err) < 0)
+			RTE_LOG(ERR, USER1, "state: cannot restore %s entry %zu: %s\n", method, i,
+				err.msg);
+		json_decref(result);
+	}
+}
+
+int state_load(struct sw *sw)
+{
+	const char *path = sw->opts.state_path;
+	json_error_t jerr;
+	json_t *root;
+
+	if (access(path, F_OK) < 0)
+		return 0;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		RTE_LOG(ERR, USER1, "%s:%d:%d: %s; fix or remove the file\n", path, jerr.line,
+			jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root) || json_integer_value(json_object_get(root, "version")) != 1) {
+		RTE_LOG(ERR, USER1, "%s: not a vlab-switchd state file (version 1); fix or "
+			"remove it\n", path);
+		json_decref(root);
+		return -EINVAL;
+	}
+	sw->restoring = true;
+	state_replay(sw, json_object_get(root, "networks"), "network.add");
+	state_replay(sw, json_object_get(root, "ports"), "port.add");
+	state_replay(sw, json_object_get(root, "static_fdb"), "fdb.add-static");
+	sw->restoring = false;
+	json_decref(root);
+	return 0;
+}
