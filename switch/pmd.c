@@ -129,10 +129,9 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 			pmd_tx_enqueue(pmd, dp, res.port, m);
 			break;
 		case FWD_FLOOD: {
-			uint16_t k = 0;
+			uint16_t out[SW_MAX_PORTS];
+			uint16_t k = fwd_flood_set(members, n_members, in_port, out);
 
-			for (uint16_t j = 0; j < n_members; j++)
-				k += members[j] != in_port;
 			if (unlikely(k == 0)) {
 				ictr->drops[SW_DROP_NO_DESTINATION]++;
 				rte_pktmbuf_free(m);
@@ -142,9 +141,8 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 			/* every copy shares the mbuf: the TX side only reads it */
 			if (k > 1)
 				rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
-			for (uint16_t j = 0; j < n_members; j++)
-				if (members[j] != in_port)
-					pmd_tx_enqueue(pmd, dp, members[j], m);
+			for (uint16_t j = 0; j < k; j++)
+				pmd_tx_enqueue(pmd, dp, out[j], m);
 			break;
 		}
 		case FWD_DROP:

@@ -1,0 +1,175 @@
+/* Unit tests of the control API wire format (switch/api.c): good requests,
+ * malformed requests with their error codes, parameter checks, encoding. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+
+static int parse(const char *line, struct api_req *req, struct api_err *err)
+{
+	return api_parse(line, strlen(line), req, err);
+}
+
+static void test_good_request(void **state)
+{
+	struct api_req req;
+	struct api_err err;
+
+	assert_int_equal(parse("{\"id\":7,\"method\":\"port.add\",\"params\":{\"name\":\"p\"}}",
+			       &req, &err),
+			 0);
+	assert_string_equal(req.method, "port.add");
+	assert_int_equal(json_integer_value(req.id), 7);
+	assert_string_equal(json_string_value(json_object_get(req.params, "name")), "p");
+	api_req_free(&req);
+
+	/* id and params are optional */
+	assert_int_equal(parse("{\"method\":\"version\"}", &req, &err), 0);
+	assert_true(json_is_null(req.id));
+	assert_true(json_is_object(req.params));
+	assert_int_equal(json_object_size(req.params), 0);
+	api_req_free(&req);
+
+	assert_int_equal(parse("{\"id\":\"x\",\"method\":\"version\",\"params\":null}", &req, &err),
+			 0);
+	assert_string_equal(json_string_value(req.id), "x");
+	api_req_free(&req);
+}
+
+struct bad {
+	const char *line;
+	int code;
+	const char *needle;
+};
+
+static void test_malformed(void **state)
+{
+	static const struct bad cases[] = {
+		{"", API_ERR_PARSE, "not JSON"},
+		{"{", API_ERR_PARSE, "not JSON"},
+		{"hello", API_ERR_PARSE, "not JSON"},
+		{"{\"method\":\"version\"} trailing", API_ERR_PARSE, "not JSON"},
+		{"[1,2]", API_ERR_REQUEST, "JSON object"},
+		{"42", API_ERR_REQUEST, "JSON object"},
+		{"\"version\"", API_ERR_REQUEST, "JSON object"},
+		{"{}", API_ERR_REQUEST, "method"},
+		{"{\"method\":5}", API_ERR_REQUEST, "method"},
+		{"{\"method\":null}", API_ERR_REQUEST, "method"},
+		{"{\"method\":\"version\",\"params\":[1]}", API_ERR_REQUEST, "params"},
+		{"{\"method\":\"version\",\"params\":\"x\"}", API_ERR_REQUEST, "params"},
+		{"{\"method\":\"version\",\"extra\":1}", API_ERR_REQUEST, "extra"},
+		{"{\"method\":\"a\",\"method\":\"b\"}", API_ERR_PARSE, "duplicate"},
+		{"{\"method\":\"a\\u0000b\"}", API_ERR_PARSE, "not JSON"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct api_req req;
+		struct api_err err;
+		int rc = parse(cases[i].line, &req, &err);
+
+		if (rc != cases[i].code || strstr(err.msg, cases[i].needle) == NULL)
+			fail_msg("case %zu (%s): got %d \"%s\", want %d containing \"%s\"", i,
+				 cases[i].line, rc, err.msg, cases[i].code, cases[i].needle);
+		api_req_free(&req);
+	}
+}
+
+static void test_id_kept_on_error(void **state)
+{
+	struct api_req req;
+	struct api_err err;
+
+	assert_int_equal(parse("{\"id\":9,\"method\":3}", &req, &err), API_ERR_REQUEST);
+	assert_int_equal(json_integer_value(req.id), 9);
+	char *line = api_encode_error(req.id, &err);
+	assert_non_null(strstr(line, "\"id\":9"));
+	assert_non_null(strstr(line, "-32600"));
+	assert_int_equal(line[strlen(line) - 1], '\n');
+	free(line);
+	api_req_free(&req);
+}
+
+static void test_too_long(void **state)
+{
+	size_t n = API_MAX_LINE + 10;
+	char *big = malloc(n);
+	struct api_req req;
+	struct api_err err;
+
+	memset(big, ' ', n);
+	assert_int_equal(api_parse(big, n, &req, &err), API_ERR_REQUEST);
+	api_req_free(&req);
+	free(big);
+}
+
+static void test_params(void **state)
+{
+	static const char *const keys[] = {"name", "vni", NULL};
+	json_t *p = json_pack("{s:s,s:i,s:i,s:s,s:s}", "name", "lan-1.a", "vni", 100, "neg", -1,
+			      "bad", "a b", "long", "abcdefghijklmnopqrstuvwxyz0123456");
+	struct api_err err;
+	const char *s;
+	uint64_t u;
+
+	assert_int_equal(api_get_name(p, "name", true, &s, &err), 0);
+	assert_string_equal(s, "lan-1.a");
+	assert_int_equal(api_get_uint(p, "vni", true, 1, 0xffffff, &u, &err), 0);
+	assert_int_equal(u, 100);
+	assert_int_equal(api_get_uint(p, "neg", true, 1, 10, &u, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "neg"));
+	assert_int_equal(api_get_uint(p, "vni", true, 1, 50, &u, &err), -EINVAL);
+	assert_int_equal(api_get_uint(p, "name", true, 1, 50, &u, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "integer"));
+	assert_int_equal(api_get_uint(p, "missing", false, 1, 50, &u, &err), 1);
+	assert_int_equal(api_get_uint(p, "missing", true, 1, 50, &u, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "missing parameter"));
+	assert_int_equal(api_get_name(p, "bad", true, &s, &err), -EINVAL);
+	assert_int_equal(api_get_name(p, "long", true, &s, &err), -EINVAL);
+	assert_int_equal(api_get_str(p, "vni", true, &s, &err), -EINVAL);
+	assert_int_equal(api_check_keys(p, keys, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "unknown parameter"));
+	json_decref(p);
+
+	p = json_pack("{s:s}", "name", "x");
+	assert_int_equal(api_check_keys(p, keys, &err), 0);
+	json_decref(p);
+}
+
+static void test_names(void **state)
+{
+	assert_true(api_name_ok("vm1-eth0"));
+	assert_true(api_name_ok("a"));
+	assert_false(api_name_ok(""));
+	assert_false(api_name_ok("has space"));
+	assert_false(api_name_ok("slash/x"));
+	assert_false(api_name_ok("0123456789012345678901234567890123"));
+}
+
+static void test_encode_result(void **state)
+{
+	json_t *id = json_integer(3);
+	char *line = api_encode_result(id, json_pack("{s:i}", "flushed", 2));
+
+	assert_string_equal(line, "{\"id\":3,\"result\":{\"flushed\":2}}\n");
+	free(line);
+	json_decref(id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_request),  cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_id_kept_on_error), cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_params),        cmocka_unit_test(test_names),
+		cmocka_unit_test(test_encode_result),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

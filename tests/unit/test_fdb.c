@@ -1,0 +1,253 @@
+/* Unit tests of the FDB (switch/fdb.c): learning, lookup, aging with an
+ * injected clock, moves, static entries, per-port limits, capacity. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "fdb.h"
+
+#define MAC_A 0x525400000001ull
+#define MAC_B 0x525400000002ull
+
+static int setup(void **state)
+{
+	*state = fdb_create(1024, 100);
+	return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	fdb_destroy(*state);
+	return 0;
+}
+
+static void test_learn_and_lookup(void **state)
+{
+	struct fdb *fdb = *state;
+
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), -1);
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A, 3, 10), FDB_LEARN_NEW);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 3);
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A, 3, 11), FDB_LEARN_REFRESHED);
+	assert_int_equal(fdb_count(fdb), 1);
+	assert_int_equal(fdb_port_count(fdb, 3), 1);
+	/* the same MAC in another network is another entry */
+	assert_int_equal(fdb_lookup(fdb, 1, MAC_A), -1);
+	assert_int_equal(fdb_learn(fdb, 1, MAC_A, 4, 10), FDB_LEARN_NEW);
+	assert_int_equal(fdb_lookup(fdb, 1, MAC_A), 4);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 3);
+	assert_int_equal(fdb_count(fdb), 2);
+}
+
+static void test_age(void **state)
+{
+	struct fdb *fdb = *state;
+
+	fdb_learn(fdb, 0, MAC_A, 1, 100);
+	fdb_learn(fdb, 0, MAC_B, 2, 100);
+	assert_int_equal(fdb_age(fdb, 300, 300, 0), 0);
+	/* B stays active, A goes quiet */
+	fdb_learn(fdb, 0, MAC_B, 2, 350);
+	assert_int_equal(fdb_age(fdb, 400, 300, 0), 0);
+	assert_int_equal(fdb_age(fdb, 401, 300, 0), 1);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), -1);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_B), 2);
+	assert_int_equal(fdb_port_count(fdb, 1), 0);
+	assert_int_equal(fdb_count(fdb), 1);
+	/* relearning after aging works and reuses the freed slot */
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A, 1, 402), FDB_LEARN_NEW);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 1);
+}
+
+static void test_age_incremental(void **state)
+{
+	struct fdb *fdb = *state;
+	uint32_t removed = 0;
+
+	for (uint64_t i = 0; i < 100; i++)
+		fdb_learn(fdb, 0, MAC_A + i, 1, 0);
+	/* small slices eventually cover the whole table */
+	for (int i = 0; i < 1000 && removed < 100; i++)
+		removed += fdb_age(fdb, 1000, 300, 16);
+	assert_int_equal(removed, 100);
+	assert_int_equal(fdb_count(fdb), 0);
+}
+
+static void test_move(void **state)
+{
+	struct fdb *fdb = *state;
+
+	fdb_learn(fdb, 0, MAC_A, 1, 5);
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A, 2, 6), FDB_LEARN_MOVED);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 2);
+	assert_int_equal(fdb_port_count(fdb, 1), 0);
+	assert_int_equal(fdb_port_count(fdb, 2), 1);
+	assert_int_equal(fdb_count(fdb), 1);
+}
+
+static void test_static(void **state)
+{
+	struct fdb *fdb = *state;
+
+	fdb_learn(fdb, 0, MAC_A, 1, 5);
+	assert_int_equal(fdb_add_static(fdb, 0, MAC_A, 7), 0);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 7);
+	assert_int_equal(fdb_port_count(fdb, 1), 0);
+	/* never moves, never ages, survives a learned-only flush */
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A, 2, 6), FDB_LEARN_STATIC);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 7);
+	assert_int_equal(fdb_age(fdb, 100000, 300, 0), 0);
+	assert_int_equal(fdb_flush(fdb, -1, -1, false), 0);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 7);
+	assert_int_equal(fdb_del_static(fdb, 0, MAC_B), -ENOENT);
+	assert_int_equal(fdb_del_static(fdb, 0, MAC_A), 0);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), -1);
+	/* a learned entry is not a static one */
+	fdb_learn(fdb, 0, MAC_B, 1, 5);
+	assert_int_equal(fdb_del_static(fdb, 0, MAC_B), -ENOENT);
+}
+
+static void test_port_limit(void **state)
+{
+	struct fdb *fdb = *state;
+
+	fdb_set_port_limit(fdb, 1, 3);
+	for (uint64_t i = 0; i < 3; i++)
+		assert_int_equal(fdb_learn(fdb, 0, MAC_A + i, 1, 1), FDB_LEARN_NEW);
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A + 3, 1, 1), FDB_LEARN_LIMIT);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A + 3), -1);
+	/* other ports are not affected */
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A + 3, 2, 1), FDB_LEARN_NEW);
+	/* a move onto a full port is refused too */
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A + 3, 1, 1), FDB_LEARN_LIMIT);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A + 3), 2);
+	/* room again after aging */
+	assert_int_equal(fdb_age(fdb, 1000, 300, 0), 4);
+	assert_int_equal(fdb_learn(fdb, 0, MAC_A + 3, 1, 1000), FDB_LEARN_NEW);
+	/* limit 0: no learning at all */
+	fdb_set_port_limit(fdb, 5, 0);
+	assert_int_equal(fdb_learn(fdb, 0, MAC_B, 5, 1), FDB_LEARN_LIMIT);
+}
+
+static void test_flush_filters(void **state)
+{
+	struct fdb *fdb = *state;
+
+	fdb_learn(fdb, 0, MAC_A, 1, 1);
+	fdb_learn(fdb, 0, MAC_B, 2, 1);
+	fdb_learn(fdb, 1, MAC_A, 3, 1);
+	assert_int_equal(fdb_flush(fdb, 0, 2, false), 1);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), 1);
+	assert_int_equal(fdb_flush(fdb, 1, -1, false), 1);
+	assert_int_equal(fdb_lookup(fdb, 1, MAC_A), -1);
+	assert_int_equal(fdb_flush(fdb, -1, -1, false), 1);
+	assert_int_equal(fdb_count(fdb), 0);
+}
+
+static void test_full(void **state)
+{
+	struct fdb *fdb = fdb_create(64, 1000);
+	int full = 0;
+
+	for (uint64_t i = 0; i < 100; i++)
+		if (fdb_learn(fdb, 0, MAC_A + i, 1, 1) == FDB_LEARN_FULL)
+			full++;
+	assert_int_equal(fdb_count(fdb), 64);
+	assert_int_equal(full, 36);
+	assert_int_equal(fdb_add_static(fdb, 0, MAC_B + 1000, 1), -ENOSPC);
+	fdb_destroy(fdb);
+}
+
+/* The table holds at least a million entries, all found again. */
+static void test_million(void **state)
+{
+	const uint32_t n = 1u << 20;
+	struct fdb *fdb = fdb_create(n, n);
+	uint32_t missing = 0;
+
+	assert_non_null(fdb);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(fdb_learn(fdb, (uint16_t)(i & 7), 0x020000000000ull + i,
+					   (uint16_t)(i % 200), 1),
+				 FDB_LEARN_NEW);
+	assert_int_equal(fdb_count(fdb), n);
+	for (uint32_t i = 0; i < n; i++)
+		if (fdb_lookup(fdb, (uint16_t)(i & 7), 0x020000000000ull + i) != (int)(i % 200))
+			missing++;
+	assert_int_equal(missing, 0);
+	assert_int_equal(fdb_learn(fdb, 0, 0x040000000000ull, 1, 1), FDB_LEARN_FULL);
+	fdb_destroy(fdb);
+}
+
+struct seen {
+	int n;
+	int statics;
+};
+
+static void count_cb(const struct fdb_entry_view *e, void *arg)
+{
+	struct seen *s = arg;
+
+	s->n++;
+	s->statics += e->is_static;
+}
+
+static void test_foreach(void **state)
+{
+	struct fdb *fdb = *state;
+	struct seen s = {0};
+
+	fdb_learn(fdb, 0, MAC_A, 1, 1);
+	fdb_add_static(fdb, 0, MAC_B, 2);
+	fdb_learn(fdb, 1, MAC_A, 1, 1);
+	fdb_foreach(fdb, 0, count_cb, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.statics, 1);
+	s.n = 0;
+	fdb_foreach(fdb, -1, count_cb, &s);
+	assert_int_equal(s.n, 3);
+}
+
+static void test_mac_text(void **state)
+{
+	uint64_t mac;
+	char buf[18];
+
+	assert_int_equal(fdb_mac_parse("52:54:00:AB:cd:ef", &mac), 0);
+	assert_true(mac == 0x525400abcdefull);
+	fdb_mac_format(mac, buf);
+	assert_string_equal(buf, "52:54:00:ab:cd:ef");
+	assert_int_equal(fdb_mac_parse("52:54:00:ab:cd", &mac), -EINVAL);
+	assert_int_equal(fdb_mac_parse("52:54:00:ab:cd:eg", &mac), -EINVAL);
+	assert_int_equal(fdb_mac_parse("52-54-00-ab-cd-ef", &mac), -EINVAL);
+	assert_int_equal(fdb_mac_parse("52:54:00:ab:cd:ef:", &mac), -EINVAL);
+	assert_int_equal(fdb_mac_parse("", &mac), -EINVAL);
+	assert_int_equal(fdb_mac_parse(NULL, &mac), -EINVAL);
+	assert_true(fdb_mac_is_multicast(0xffffffffffffull));
+	assert_true(fdb_mac_is_multicast(0x01005e000001ull));
+	assert_false(fdb_mac_is_multicast(MAC_A));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_learn_and_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_age_incremental, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_filters, setup, teardown),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_million),
+		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
+		cmocka_unit_test(test_mac_text),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
