@@ -12,7 +12,7 @@ PKGS=(
   python3 iproute2 iputils-ping arping procps
   openvswitch-switch-dpdk
 )
-HUGEPAGES=${VLAB_HUGEPAGES:-1024}
+HUGEPAGES=${VLAB_HUGEPAGES:-2048}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "setup: run as root (installs packages, mounts hugetlbfs)" >&2
