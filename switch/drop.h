@@ -14,6 +14,8 @@
 	X(SAME_PORT, "same_port", "destination was learned on the receiving port")              \
 	X(NO_DESTINATION, "no_destination", "flood with no other port in the network")          \
 	X(TX_FAILED, "tx_failed", "output port could not take the packet")                      \
+	X(RX_MISSED, "rx_missed", "device receive queue full (from the port's ethdev stats)")   \
+	X(RX_NOMBUF, "rx_nombuf", "no packet buffer to receive into (ethdev stats)")            \
 	X(MAC_LIMIT, "mac_limit", "source not learned: port reached its MAC limit (forwarded)") \
 	X(FDB_FULL, "fdb_full", "source not learned: FDB full (forwarded)")
 

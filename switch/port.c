@@ -310,6 +310,23 @@ static json_t *port_status(const struct sw *sw, const struct sw_port *sp, int id
 	return o;
 }
 
+/* Forgets a saved port of that name that could not be restored at start. */
+static bool port_forget_unrestored(struct sw *sw, const char *name)
+{
+	json_t *arr = sw->unrestored;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(arr, i, p)
+	{
+		if (strcmp(json_string_value(json_object_get(p, "name")) ?: "", name) == 0) {
+			json_array_remove(arr, i);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int port_add(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
 	struct sw_port np;
@@ -339,6 +356,7 @@ static int port_add(struct sw *sw, json_t *params, json_t **result, struct api_e
 		port_stop(&sw->port[slot]);
 		return api_fail(err, -ENOMEM, "out of memory publishing port \"%s\"", np.name);
 	}
+	port_forget_unrestored(sw, np.name);
 	*result = port_status(sw, &sw->port[slot], slot);
 	return 0;
 }
@@ -362,6 +380,8 @@ static int port_del(struct sw *sw, json_t *params, json_t **result, struct api_e
 	if (api_check_keys(params, keys, err) || api_get_name(params, "name", true, &name, err))
 		return err->code;
 	p = sw_port_find(sw, name);
+	if (p < 0 && port_forget_unrestored(sw, name))
+		return 0;
 	if (p < 0)
 		return api_fail(err, -ENOENT, "port \"%s\" does not exist", name);
 	sw_port_remove(sw, p);
@@ -379,6 +399,16 @@ static int port_list(struct sw *sw, json_t *params, json_t **result, struct api_
 	for (int p = 0; p < SW_MAX_PORTS; p++)
 		if (sw->port[p].used)
 			json_array_append_new(arr, port_status(sw, &sw->port[p], p));
+	/* saved ports that could not be re-created at start (kept in the state file) */
+	size_t i;
+	json_t *u;
+	json_array_foreach((json_t *)sw->unrestored, i, u)
+	{
+		json_t *o = json_deep_copy(u);
+
+		json_object_set_new(o, "link", json_string("failed"));
+		json_array_append_new(arr, o);
+	}
 	*result = arr;
 	return 0;
 }

@@ -51,6 +51,8 @@ int state_save(struct sw *sw)
 	for (int p = 0; p < SW_MAX_PORTS; p++)
 		if (sw->port[p].used)
 			json_array_append_new(ports, sw_port_config(sw, &sw->port[p]));
+	if (sw->unrestored != NULL)
+		json_array_extend(ports, sw->unrestored);
 	fdb_foreach(sw->fdb, -1, static_cb, &sctx);
 	root = json_pack("{s:i,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
 			 "static_fdb", sctx.arr);
@@ -81,7 +83,8 @@ out_free:
 }
 
 /* Replays every element of `arr` through `method`; failures are logged and
- * skipped so one broken entry does not lose the others. */
+ * skipped so one broken entry does not lose the others. Ports that fail (an
+ * af-packet interface that is gone, say) stay in the file for the next start. */
 static void state_replay(struct sw *sw, json_t *arr, const char *method)
 {
 	size_t i;
@@ -99,9 +102,15 @@ static void state_replay(struct sw *sw, json_t *arr, const char *method)
 				method, i);
 			continue;
 		}
-		if (ctl_call(sw, method, params, &result, &err) < 0)
+		if (ctl_call(sw, method, params, &result, &err) < 0) {
 			RTE_LOG(ERR, USER1, "state: cannot restore %s entry %zu: %s\n", method, i,
 				err.msg);
+			if (strcmp(method, "port.add") == 0 && err.code != -EEXIST) {
+				if (sw->unrestored == NULL)
+					sw->unrestored = json_array();
+				json_array_append(sw->unrestored, params);
+			}
+		}
 		json_decref(result);
 	}
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include "ctl.h"
 #include "sw.h"
@@ -38,6 +39,14 @@ void sw_port_counters(const struct sw *sw, uint16_t port, struct sw_port_ctr *ou
 		out->tx_bytes += c->tx_bytes;
 		for (int d = 0; d < SW_DROP_MAX; d++)
 			out->drops[d] += c->drops[d];
+	}
+	if (sw->port[port].used) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(sw->port[port].eth_port, &es) == 0) {
+			out->drops[SW_DROP_RX_MISSED] += es.imissed;
+			out->drops[SW_DROP_RX_NOMBUF] += es.rx_nombuf;
+		}
 	}
 }
 

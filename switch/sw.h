@@ -144,6 +144,7 @@ struct sw {
 	struct sw_port port[SW_MAX_PORTS];
 	rte_spinlock_t txlock[SW_MAX_PORTS][SW_MAX_PMDS];
 	bool restoring; /* loading the state file: do not rewrite it */
+	void *unrestored; /* json_t array: saved ports that could not be re-created */
 };
 
 /* Names of port types as used by the API ("vhost-user", ...). */
