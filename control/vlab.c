@@ -4,6 +4,7 @@
  *
  * Threads: single-threaded; main() runs everything. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,26 @@ int main(int argc, char **argv)
 	};
 	struct vlab_opts opts = {0};
 	int c;
+
+	/* -j/--json/--pretty may also follow the command words
+	 * (`vlab switch port list -j`), as scripts expect; up to a literal "--" */
+	int kept = 1;
+	bool after_dashes = false;
+	for (int i = 1; i < argc; i++) {
+		if (!after_dashes && i > 1 && (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))) {
+			opts.json = true;
+			continue;
+		}
+		if (!after_dashes && i > 1 && !strcmp(argv[i], "--pretty")) {
+			opts.pretty = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--"))
+			after_dashes = true;
+		argv[kept++] = argv[i];
+	}
+	argc = kept;
+	argv[argc] = NULL;
 
 	opterr = 0; /* messages below name the problem and show the usage */
 	/* "+": stop at the first command word; its options belong to it. */
