@@ -1,0 +1,821 @@
+"""Shared helpers for the vlab integration tests (python3 stdlib only).
+
+Everything a test creates (temporary directory, switch process, testpmd
+peers, network namespaces, veth pairs, ping processes) is registered for
+cleanup when it is created.  Cleanup runs in reverse order of creation from
+the `run()` wrapper's finally clause, from atexit and on SIGTERM/SIGINT/SIGHUP,
+so nothing is left behind when a test fails half way.  Child processes run in
+their own process group (killed as a group) and get SIGKILL when the test
+process dies (PR_SET_PDEATHSIG).
+
+A test never skips: a missing prerequisite is a failure with the reason
+(meson would count exit code 77 as a skip, which is never used here).
+"""
+
+import atexit
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+PID = os.getpid()
+# Short, unique prefix for kernel object names (interface names <= 15 chars).
+PREFIX = 'vlt%d' % (PID % 100000)
+
+VERBOSE = os.environ.get('VLAB_TEST_VERBOSE', '1') != '0'
+
+
+class TestFailure(Exception):
+    pass
+
+
+def fail(msg):
+    raise TestFailure(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def check_eq(what, expected, got):
+    if expected != got:
+        fail('%s: expected %r, got %r' % (what, expected, got))
+
+
+def log(msg):
+    if VERBOSE:
+        sys.stderr.write('[%7.2f] %s\n' % (time.monotonic() - _T0, msg))
+        sys.stderr.flush()
+
+
+_T0 = time.monotonic()
+
+# ---------------------------------------------------------------- cleanup
+
+_cleanups = []
+_cleaning = False
+
+
+def on_cleanup(fn, *args, name=None):
+    """Register fn(*args) to run at cleanup; returns a handle for cancel()."""
+    entry = [fn, args, name or getattr(fn, '__name__', '?')]
+    _cleanups.append(entry)
+    return entry
+
+
+def cancel_cleanup(entry):
+    try:
+        _cleanups.remove(entry)
+    except ValueError:
+        pass
+
+
+def cleanup_all():
+    global _cleaning
+    if _cleaning:
+        return
+    _cleaning = True
+    try:
+        while _cleanups:
+            fn, args, name = _cleanups.pop()
+            try:
+                fn(*args)
+            except Exception as e:  # keep cleaning up
+                sys.stderr.write('cleanup %s failed: %s\n' % (name, e))
+    finally:
+        _cleaning = False
+
+
+atexit.register(cleanup_all)
+
+
+def _on_signal(signum, frame):
+    # Turn the signal into an exception so that finally clauses and the
+    # cleanup run; a second signal during cleanup is ignored.
+    signal.signal(signum, signal.SIG_IGN)
+    raise TestFailure('interrupted by signal %d' % signum)
+
+
+for _s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    signal.signal(_s, _on_signal)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup():
+    # Own process group (start_new_session), and die with the test.
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+# ---------------------------------------------------------------- processes
+
+def sh(args, check=True, timeout=30, input=None):
+    """Runs a short command, returns CompletedProcess (text)."""
+    if isinstance(args, str):
+        args = args.split()
+    try:
+        p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=timeout, input=input,
+                           preexec_fn=_child_setup)
+    except subprocess.TimeoutExpired:
+        fail('command timed out after %ss: %s' % (timeout, ' '.join(args)))
+    except FileNotFoundError:
+        fail('command not found: %s' % args[0])
+    if check and p.returncode != 0:
+        fail('command failed (rc=%d): %s\nstdout: %s\nstderr: %s' %
+             (p.returncode, ' '.join(args), p.stdout.strip(), p.stderr.strip()))
+    return p
+
+
+def kill_group(proc, timeout=5.0, sig=signal.SIGTERM):
+    """Stops a process started with spawn(): signal to its group, wait,
+    SIGKILL the group. Returns the exit status (None if unknown)."""
+    if proc is None:
+        return None
+    pgid = proc.pid
+    if proc.poll() is None:
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    # Kill anything left in the group (also children of an exited leader).
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    return proc.returncode
+
+
+def spawn(args, **kw):
+    """Starts a long-running process in its own process group; it is killed
+    at cleanup unless stopped before."""
+    kw.setdefault('stdin', subprocess.DEVNULL)
+    try:
+        proc = subprocess.Popen(args, start_new_session=True,
+                                preexec_fn=_child_setup, **kw)
+    except FileNotFoundError:
+        fail('program not found: %s' % args[0])
+    proc._vlab_cleanup = on_cleanup(kill_group, proc, name='kill %s' % args[0])
+    return proc
+
+
+def stop(proc, timeout=5.0, sig=signal.SIGTERM):
+    rc = kill_group(proc, timeout, sig)
+    entry = getattr(proc, '_vlab_cleanup', None)
+    if entry:
+        cancel_cleanup(entry)
+    return rc
+
+
+def wait_until(fn, timeout, interval=0.05):
+    """Calls fn until it returns a true value or timeout; returns the last
+    value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------- prerequisites
+
+def build_dir():
+    d = os.environ.get('VLAB_BUILD')
+    if not d:
+        here = os.path.dirname(os.path.abspath(__file__))
+        d = os.path.join(here, '..', '..', 'build')
+    return os.path.abspath(d)
+
+
+def switchd_path():
+    return os.path.join(build_dir(), 'switch', 'vlab-switchd')
+
+
+def cli_path():
+    return os.path.join(build_dir(), 'control', 'vlab')
+
+
+def testpmd_path():
+    for p in (os.environ.get('VLAB_TESTPMD'), shutil.which('dpdk-testpmd'),
+              '/usr/bin/dpdk-testpmd'):
+        if p and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def hugepages_free():
+    free = 0
+    size_kb = 2048
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('HugePages_Free:'):
+                free = int(line.split()[1])
+            elif line.startswith('Hugepagesize:'):
+                size_kb = int(line.split()[1])
+    return free, size_kb
+
+
+def require(switch=True, testpmd=False, netns=False, hugepages_mb=0):
+    """Fails (never skips) when a prerequisite is missing."""
+    if os.geteuid() != 0:
+        fail('prerequisite: integration tests must run as root (uid %d)'
+             % os.geteuid())
+    if switch:
+        p = switchd_path()
+        if not os.access(p, os.X_OK):
+            fail('prerequisite: switch binary %s not found (set VLAB_BUILD to '
+                 'the meson build directory and build it)' % p)
+    if hugepages_mb:
+        if not os.path.ismount('/dev/hugepages') and not _hugetlbfs_mounted():
+            fail('prerequisite: no hugetlbfs mounted (run scripts/setup.sh)')
+        free, size_kb = hugepages_free()
+        if free * size_kb < hugepages_mb * 1024:
+            fail('prerequisite: %d MiB of free hugepages needed, %d MiB free '
+                 '(run scripts/setup.sh)' % (hugepages_mb, free * size_kb // 1024))
+    if testpmd and not testpmd_path():
+        fail('prerequisite: dpdk-testpmd not found (package dpdk)')
+    if netns:
+        for prog in ('ip', 'ping'):
+            if not shutil.which(prog):
+                fail('prerequisite: %s not found (iproute2 / iputils-ping)' % prog)
+
+
+def _hugetlbfs_mounted():
+    with open('/proc/mounts') as f:
+        return any(l.split()[2] == 'hugetlbfs' for l in f if len(l.split()) > 2)
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix=PREFIX + '-')
+    on_cleanup(shutil.rmtree, d, True, name='rm tmpdir')
+    return d
+
+
+# ---------------------------------------------------------------- API client
+
+class ApiError(Exception):
+    def __init__(self, method, code, message):
+        Exception.__init__(self, '%s: error %s: %s' % (method, code, message))
+        self.method, self.code, self.message = method, code, message
+
+
+class Client:
+    """One connection to the switch's control socket (one JSON per line)."""
+
+    def __init__(self, path, timeout=5.0):
+        self.path = path
+        self.timeout = timeout
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b''
+        self.next_id = 1
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def send_raw(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def recv_line(self, timeout=None):
+        """Next line (bytes, without \\n); None on EOF; raises
+        socket.timeout when nothing arrives in time."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while b'\n' not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout('no response within %.1fs' %
+                                     (timeout or self.timeout))
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b''
+            if not chunk:
+                if self.buf:
+                    line, self.buf = self.buf, b''
+                    return line
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b'\n', 1)
+        return line
+
+    def recv_json(self, timeout=None):
+        line = self.recv_line(timeout)
+        if line is None:
+            return None
+        try:
+            return json.loads(line)
+        except ValueError:
+            fail('switch sent a line that is not JSON: %r' % line[:200])
+
+    def request(self, method, params=None, id=None, timeout=None):
+        """Sends one request, returns the whole response object."""
+        if id is None:
+            id = self.next_id
+            self.next_id += 1
+        req = {'id': id, 'method': method}
+        if params is not None:
+            req['params'] = params
+        self.send_raw(json.dumps(req) + '\n')
+        resp = self.recv_json(timeout)
+        if resp is None:
+            fail('switch closed the connection instead of answering %s' % method)
+        if resp.get('id') != id:
+            fail('%s: response id %r does not match request id %r'
+                 % (method, resp.get('id'), id))
+        return resp
+
+    def call(self, method, params=None, timeout=None):
+        resp = self.request(method, params, timeout=timeout)
+        if 'error' in resp:
+            e = resp['error']
+            raise ApiError(method, e.get('code'), e.get('message'))
+        if 'result' not in resp:
+            fail('%s: response has neither result nor error: %r' % (method, resp))
+        return resp['result']
+
+
+# ---------------------------------------------------------------- switch
+
+class Switch:
+    """vlab-switchd with a socket and state file in a temporary directory."""
+
+    def __init__(self, tmp, name='sw', args=(), eal_args=()):
+        self.tmp = tmp
+        self.name = name
+        self.sock = os.path.join(tmp, name + '.sock')
+        self.state = os.path.join(tmp, name + '.state')
+        self.logpath = os.path.join(tmp, name + '.log')
+        self.args = list(args)
+        self.eal_args = list(eal_args)
+        self.proc = None
+        self._client = None
+        self.start_time = None
+        self.starts = 0
+
+    def cmdline(self):
+        a = [switchd_path(), '--socket', self.sock, '--state', self.state,
+             '--pmd-cores', '1', '--ctl-core', '0'] + self.args
+        if self.eal_args:
+            a += ['--'] + self.eal_args
+        return a
+
+    def start(self, timeout=30.0, wait=True):
+        self.starts += 1
+        logf = open(self.logpath, 'ab')
+        logf.write(('\n==== start #%d: %s\n' % (self.starts, ' '.join(self.cmdline()))).encode())
+        logf.flush()
+        self.start_time = time.monotonic()
+        self.proc = spawn(self.cmdline(), stdout=logf, stderr=logf)
+        logf.close()
+        self._client = None
+        log('switch started (pid %d)' % self.proc.pid)
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                fail('switch exited with status %s during startup\n%s'
+                     % (self.proc.returncode, self.log_tail()))
+            try:
+                with Client(self.sock, timeout=2) as c:
+                    v = c.call('version')
+                    log('switch ready after %.2fs: %s'
+                        % (time.monotonic() - self.start_time, v))
+                    return v
+            except (OSError, socket.timeout, ApiError):
+                pass
+            if time.monotonic() > deadline:
+                fail('switch did not answer "version" on %s within %ss\n%s'
+                     % (self.sock, timeout, self.log_tail()))
+            time.sleep(0.05)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def client(self):
+        if self._client is None:
+            self._client = Client(self.sock, timeout=10)
+        return self._client
+
+    def call(self, method, params=None, timeout=None):
+        if not self.alive():
+            fail('switch is not running (exit status %s) when calling %s\n%s'
+                 % (self.proc.returncode if self.proc else None, method,
+                    self.log_tail()))
+        try:
+            return self.client().call(method, params, timeout=timeout)
+        except (OSError, socket.timeout) as e:
+            self._drop_client()
+            fail('%s %s: %s (switch alive: %s)\n%s'
+                 % (method, json.dumps(params), e, self.alive(), self.log_tail()))
+
+    def _drop_client(self):
+        if self._client:
+            self._client.close()
+            self._client = None
+
+    def call_ok(self, method, params=None):
+        try:
+            return self.call(method, params)
+        except ApiError as e:
+            fail('%s %s failed: code %s: %s'
+                 % (method, json.dumps(params), e.code, e.message))
+
+    # convenience wrappers
+    def network_add(self, name, vni):
+        return self.call_ok('network.add', {'name': name, 'vni': vni})
+
+    def port_add(self, name, type, network, **kw):
+        p = {'name': name, 'type': type, 'network': network}
+        p.update(kw)
+        return self.call_ok('port.add', p)
+
+    def port_del(self, name):
+        return self.call_ok('port.del', {'name': name})
+
+    def ports(self):
+        return {p['name']: p for p in self.call_ok('port.list')}
+
+    def networks(self):
+        return {n['name']: n for n in self.call_ok('network.list')}
+
+    def stats(self):
+        return self.call_ok('stats')
+
+    def port_stats(self, name=None):
+        ps = {p['name']: p for p in self.stats()['ports']}
+        if name is None:
+            return ps
+        if name not in ps:
+            fail('stats: port %s missing (ports: %s)' % (name, sorted(ps)))
+        return ps[name]
+
+    def fdb(self, network):
+        return self.call_ok('fdb.show', {'network': network})
+
+    def wait_link(self, names, timeout=15.0):
+        def ok():
+            ps = self.ports()
+            return all(ps.get(n, {}).get('link') == 'connected' for n in names)
+        if not wait_until(ok, timeout, 0.1):
+            ps = self.ports()
+            fail('port link not "connected" within %ss: %s' %
+                 (timeout, {n: ps.get(n, {}).get('link') for n in names}))
+
+    def stop(self, timeout=10.0):
+        """SIGTERM; returns the exit status (None if it had to be killed)."""
+        self._drop_client()
+        if self.proc is None:
+            return None
+        if self.proc.poll() is not None:
+            rc = self.proc.returncode
+            stop(self.proc)
+            return rc
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        stop(self.proc)
+        return rc
+
+    def stop_checked(self, timeout=10.0):
+        rc = self.stop(timeout)
+        if rc is None:
+            fail('switch did not exit within %ss of SIGTERM\n%s' % (timeout, self.log_tail()))
+        if rc != 0:
+            fail('switch exited with status %s on SIGTERM (expected 0)\n%s'
+                 % (rc, self.log_tail()))
+
+    def kill9(self):
+        self._drop_client()
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        stop(self.proc)
+
+    def log_tail(self, n=40):
+        try:
+            with open(self.logpath, 'rb') as f:
+                lines = f.read().decode(errors='replace').splitlines()
+        except OSError:
+            return '(no switch log)'
+        return '---- switch stderr (last %d lines of %s) ----\n%s\n----' % (
+            n, self.logpath, '\n'.join(lines[-n:]))
+
+
+# ---------------------------------------------------------------- CLI
+
+def cli_available():
+    return os.access(cli_path(), os.X_OK)
+
+
+def cli(sock, *args, json_out=False, check=True):
+    a = [cli_path(), '-s', sock] + (['-j'] if json_out else []) + list(args)
+    p = sh(a, check=check)
+    if json_out and check:
+        try:
+            return json.loads(p.stdout)
+        except ValueError:
+            fail('vlab %s -j: output is not JSON: %r' % (' '.join(args), p.stdout[:300]))
+    return p
+
+
+# ---------------------------------------------------------------- testpmd peers
+
+class TestPmd:
+    """dpdk-testpmd with one virtio-user port acting as the vhost-user
+    server on `path`, driven interactively (commands on stdin, output in a
+    file).  The switch connects to it as a vhost-user client.
+
+    Startup blocks in the virtio-user probe until the switch connects, so:
+    start(), then add the switch port, then wait_ready()."""
+
+    def __init__(self, tmp, name, path, mac, fwd='rxonly', eth_peer=None,
+                 extra=(), mem_mb=64, nb_mbufs=4096):
+        self.tmp, self.name, self.path, self.mac = tmp, name, path, mac
+        self.fwd, self.eth_peer, self.extra = fwd, eth_peer, list(extra)
+        self.mem_mb, self.nb_mbufs = mem_mb, nb_mbufs
+        self.outpath = os.path.join(tmp, 'testpmd-%s.log' % name)
+        self.proc = None
+
+    def cmdline(self):
+        a = [testpmd_path(), '--lcores', '0@0,1@0', '--no-pci', '--in-memory',
+             '--single-file-segments', '--file-prefix', '%s%s' % (PREFIX, self.name),
+             '-m', str(self.mem_mb), '--log-level', 'lib.eal:notice',
+             '--vdev', 'net_virtio_user0,path=%s,server=1,queues=1,mac=%s'
+             % (self.path, self.mac),
+             '--', '-i', '--forward-mode=%s' % self.fwd,
+             '--total-num-mbufs=%d' % self.nb_mbufs, '--nb-cores=1',
+             '--rxq=1', '--txq=1']
+        if self.eth_peer:
+            a.append('--eth-peer=0,%s' % self.eth_peer)
+        return a + self.extra
+
+    def start(self):
+        out = open(self.outpath, 'wb')
+        # stdbuf: line-buffered stdout even though it is a file.
+        args = self.cmdline()
+        if shutil.which('stdbuf'):
+            args = ['stdbuf', '-oL', '-eL'] + args
+        self.proc = spawn(args, stdin=subprocess.PIPE, stdout=out,
+                          stderr=subprocess.STDOUT)
+        out.close()
+        log('testpmd %s started (pid %d)' % (self.name, self.proc.pid))
+        return self
+
+    def output(self, since=0):
+        try:
+            with open(self.outpath, 'rb') as f:
+                f.seek(since)
+                return f.read().decode(errors='replace')
+        except OSError:
+            return ''
+
+    def out_size(self):
+        try:
+            return os.path.getsize(self.outpath)
+        except OSError:
+            return 0
+
+    def tail(self, n=30):
+        return '---- testpmd %s output (last %d lines of %s) ----\n%s\n----' % (
+            self.name, n, self.outpath, '\n'.join(self.output().splitlines()[-n:]))
+
+    def wait_for(self, pattern, timeout=20.0, since=0, what=None):
+        rx = re.compile(pattern)
+
+        def look():
+            if self.proc.poll() is not None:
+                fail('testpmd %s exited (status %s) while waiting for %s\n%s'
+                     % (self.name, self.proc.returncode, what or pattern, self.tail()))
+            return rx.search(self.output(since))
+        m = wait_until(look, timeout, 0.05)
+        if not m:
+            fail('testpmd %s: no %s within %ss\n%s'
+                 % (self.name, what or repr(pattern), timeout, self.tail()))
+        return m
+
+    def wait_listening(self, timeout=20.0):
+        self.wait_for(r'waiting for client connection', timeout,
+                      what='vhost-user server socket')
+        wait_until(lambda: os.path.exists(self.path), 5)
+
+    def wait_ready(self, timeout=30.0):
+        self.wait_for(r'testpmd> ', timeout, what='interactive prompt '
+                      '(switch port connected)')
+        out = self.output()
+        if re.search(r'Failed to start device|Failed to set memory table', out):
+            fail('testpmd %s: virtio-user device did not start\n%s'
+                 % (self.name, self.tail()))
+
+    def cmd(self, line):
+        if self.proc.poll() is not None:
+            fail('testpmd %s exited (status %s) before command %r\n%s'
+                 % (self.name, self.proc.returncode, line, self.tail()))
+        log('testpmd %s> %s' % (self.name, line))
+        self.proc.stdin.write((line + '\n').encode())
+        self.proc.stdin.flush()
+
+    def cmd_wait(self, line, pattern, timeout=10.0):
+        off = self.out_size()
+        self.cmd(line)
+        return self.wait_for(pattern, timeout, since=off, what='output of %r' % line)
+
+    def port_stats(self):
+        """Returns {'rx': RX-packets, 'tx': TX-packets, ...} of port 0."""
+        m = self.cmd_wait(
+            'show port stats 0',
+            r'(?s)NIC statistics for port 0\s*#+\s*\n(.*?)\n\s*#{20,}', timeout=10)
+        block = m.group(1)
+        vals = dict((k, int(v)) for k, v in
+                    re.findall(r'([A-Za-z-]+):\s+(\d+)', block))
+        for k in ('RX-packets', 'TX-packets'):
+            if k not in vals:
+                fail('testpmd %s: cannot parse %s from stats:\n%s' % (self.name, k, block))
+        return {'rx': vals['RX-packets'], 'tx': vals['TX-packets'],
+                'rx_missed': vals.get('RX-missed', 0),
+                'tx_errors': vals.get('TX-errors', 0),
+                'rx_nombuf': vals.get('RX-nombuf', 0)}
+
+    def start_fwd(self, tx_first=None):
+        if tx_first:
+            self.cmd_wait('start tx_first %d' % tx_first, r'forwarding packets|Start automatic')
+        else:
+            self.cmd_wait('start', r'forwarding packets|Start automatic')
+
+    def stop_fwd(self):
+        self.cmd_wait('stop', r'Done\.|Packet forwarding not started', timeout=15)
+
+    def quit(self, timeout=10.0):
+        if self.proc is None or self.proc.poll() is not None:
+            if self.proc:
+                stop(self.proc)
+            return
+        try:
+            self.cmd('quit')
+            self.proc.stdin.close()
+            self.proc.wait(timeout)
+        except (OSError, subprocess.TimeoutExpired, TestFailure):
+            pass
+        stop(self.proc)
+
+
+def mac(n, base='02:76:6c:00:00'):
+    """A locally administered unicast MAC (02:76:6c = 'vl')."""
+    return '%s:%02x' % (base, n)
+
+
+# ---------------------------------------------------------------- namespaces
+
+def _write(path, value):
+    with open(path, 'w') as f:
+        f.write(value)
+
+
+class Netns:
+    def __init__(self, suffix):
+        self.name = '%s-%s' % (PREFIX, suffix)
+        sh(['ip', 'netns', 'add', self.name])
+        on_cleanup(self._delete, name='netns del ' + self.name)
+        self.run('ip link set lo up')
+        for key in ('all', 'default'):
+            self.run(['sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % key])
+
+    def _delete(self):
+        sh(['ip', 'netns', 'pids', self.name], check=False)
+        p = sh(['ip', 'netns', 'pids', self.name], check=False)
+        for pid in p.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ValueError, OSError):
+                pass
+        sh(['ip', 'netns', 'del', self.name], check=False)
+
+    def argv(self, args):
+        if isinstance(args, str):
+            args = args.split()
+        return ['ip', 'netns', 'exec', self.name] + list(args)
+
+    def run(self, args, check=True, timeout=30):
+        return sh(self.argv(args), check=check, timeout=timeout)
+
+    def spawn(self, args, **kw):
+        return spawn(self.argv(args), **kw)
+
+    def ping(self, ip, count=3, wait=2, interval=0.2, check=None):
+        """Returns (ok, output)."""
+        p = self.run(['ping', '-n', '-c', str(count), '-W', str(wait), '-i',
+                      str(interval), ip], check=False, timeout=count * (wait + 1) + 10)
+        return p.returncode == 0, p.stdout + p.stderr
+
+    def mac_of(self, ifname):
+        p = self.run(['cat', '/sys/class/net/%s/address' % ifname])
+        return p.stdout.strip()
+
+
+def root_iface_quiet(ifname):
+    """No IPv6 (and so no autoconf, MLD, RS) on a root-namespace interface."""
+    path = '/proc/sys/net/ipv6/conf/%s/disable_ipv6' % ifname
+    if os.path.exists(path):
+        _write(path, '1')
+
+
+def veth_into(ns, outer, inner, addr=None, mac_addr=None):
+    """veth pair: `outer` in the root namespace (up, no addresses, no IPv6),
+    `inner` in ns (up, optional IPv4 address `addr` like 10.99.0.1/24).
+    Returns the inner MAC."""
+    if len(outer) > 15 or len(inner) > 15:
+        fail('interface name too long: %s / %s' % (outer, inner))
+    sh(['ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', inner,
+        'netns', ns.name])
+    on_cleanup(lambda: sh(['ip', 'link', 'del', outer], check=False),
+               name='ip link del ' + outer)
+    root_iface_quiet(outer)
+    sh(['ip', 'link', 'set', outer, 'up'])
+    if mac_addr:
+        ns.run(['ip', 'link', 'set', inner, 'address', mac_addr])
+    if addr:
+        ns.run(['ip', 'addr', 'add', addr, 'dev', inner])
+    ns.run(['ip', 'link', 'set', inner, 'up'])
+    return ns.mac_of(inner)
+
+
+def iface_exists(name, ns=None):
+    a = ['ip', 'link', 'show', name]
+    if ns:
+        a = ns.argv(a)
+    return sh(a, check=False).returncode == 0
+
+
+# ---------------------------------------------------------------- runner
+
+_switches = []
+
+
+def register_switch(sw):
+    _switches.append(sw)
+    return sw
+
+
+def run(main):
+    """Runs main() and exits 0 (pass) or 1 (fail, with the reason)."""
+    rc = 1
+    name = os.path.basename(sys.argv[0])
+    try:
+        main()
+        rc = 0
+    except TestFailure as e:
+        sys.stderr.write('\nFAIL %s: %s\n' % (name, e))
+    except Exception:
+        sys.stderr.write('\nFAIL %s: unexpected exception\n%s' %
+                         (name, traceback.format_exc()))
+    finally:
+        if rc != 0:
+            for sw in _switches:
+                if sw.proc is not None:
+                    sys.stderr.write('switch %s alive: %s\n%s\n'
+                                     % (sw.name, sw.alive(), sw.log_tail(60)))
+        try:
+            cleanup_all()
+        except BaseException as e:
+            sys.stderr.write('cleanup error: %s\n' % e)
+    if rc == 0:
+        sys.stderr.write('PASS %s\n' % name)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc)
