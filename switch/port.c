@@ -89,9 +89,32 @@ static void port_devargs(const struct sw_port *sp, char *buf, size_t len)
 	case SW_PORT_AF_PACKET:
 		snprintf(buf, len, "iface=%s,qpairs=1", sp->iface);
 		break;
+	case SW_PORT_NULL:
+		/* a null port is a sink unless asked to generate (no-rx=0) */
+		snprintf(buf, len, "%s%s%s", sp->devargs, sp->devargs[0] ? "," : "",
+			 strstr(sp->devargs, "no-rx") ? "" : "no-rx=1");
+		if (buf[strlen(buf) - 1] == ',')
+			buf[strlen(buf) - 1] = '\0';
+		break;
 	default:
 		snprintf(buf, len, "%s", sp->devargs);
 		break;
+	}
+}
+
+/* Discards what a new af-packet port captured before its socket was bound to
+ * the interface: an unbound packet socket sees every interface's frames, and
+ * learning their sources here would pull other ports' MACs onto this one. */
+static void port_drain_rx(uint16_t pid)
+{
+	struct rte_mbuf *pkts[SW_BURST];
+
+	for (int i = 0; i < 1024; i++) {
+		uint16_t n = rte_eth_rx_burst(pid, 0, pkts, SW_BURST);
+
+		if (n == 0)
+			break;
+		rte_pktmbuf_free_bulk(pkts, n);
 	}
 }
 
@@ -148,6 +171,8 @@ static int port_start(struct sw *sw, struct sw_port *sp, int idx, struct api_err
 		goto out_close;
 	}
 	rte_eth_promiscuous_enable(pid); /* not every driver has it; frames reach us anyway */
+	if (sp->type == SW_PORT_AF_PACKET)
+		port_drain_rx(pid);
 	sp->eth_port = pid;
 	sp->n_txq = ntxq;
 	return 0;
