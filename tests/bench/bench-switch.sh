@@ -1,0 +1,726 @@
+#!/usr/bin/env bash
+# bench-switch.sh - forwarding benchmark for vlab-switchd (run by hand: `make bench`).
+#
+# Measures, in one run and with the same traffic generator, forwarding of
+# 64-byte frames between two vhost-user ports by three devices under test:
+#   a) testpmd io forwarding between two net_vhost ports (no switching: the
+#      practical limit of vhost-user forwarding on this machine),
+#   b) OVS-DPDK (ovs-vswitchd-dpdk) with the NORMAL action (MAC learning),
+#   c) vlab-switchd (MAC learning in one network).
+# Generator: dpdk-testpmd with two virtio-user ports (it owns the sockets; the
+# device under test connects as vhost-user client), --forward-mode=macswap
+# --port-topology=loop, `start tx_first 32`, both of its lcores on CPU 0.
+# Device under test: one polling core, CPU 1 (control threads on CPU 0).
+# Each device is measured for the same window after a warm-up.
+#
+# Figures per device:
+#   Mpps        aggregate rate received by the generator on both ports over the
+#               window (DUT-independent; the primary rate),
+#   dut Mpps    packets received by the device itself over the window,
+#   cycles/pkt  busy cycles of the device's polling core per received packet
+#               (testpmd --record-core-cycles "CPU cycles/packet"; OVS
+#               pmd-stats-show "avg processing cycles per packet"; vlab
+#               stats pmds[].busy_cycles / packets, configured through the
+#               control socket as documented in docs/switch-api.md),
+#   pmd cpu     share of CPU 1 the device's threads got over the window; under
+#               90% the row is marked "disturbed" (other load on the machine
+#               preempted the polling thread, which inflates cycles/pkt).
+# On a 2-core machine the generator is often the bottleneck, so cycles/pkt is
+# the figure to compare; rates move from run to run (--rounds N reports
+# medians of N interleaved rounds).
+#
+# Targets checked: vlab Mpps >= OVS Mpps, vlab cycles/pkt <= 0.75 x OVS,
+# vlab cycles/pkt <= 1.15 x testpmd. The exit status is 0 when every selected
+# device ran (targets are reported, not enforced), 1 when one failed, 2 on
+# usage errors.
+#
+# Needs root, hugepages (scripts/setup.sh), python3, dpdk-testpmd, and for (b)
+# openvswitch-switch-dpdk; (c) is skipped when vlab-switchd is not built.
+# Everything it starts is stopped on exit, and its
+# temporary directory (sockets, logs, OVS database) is removed.
+
+set -uo pipefail
+
+usage() {
+  cat <<EOF
+usage: $0 [options]
+  --duration S   measurement window per device, seconds (default 10)
+  --warmup S     warm-up before the window, seconds (default 3)
+  --rounds N     measure every device N times, interleaved, and report
+                 medians (default 1)
+  --only LIST    devices to run, comma-separated from a,b,c
+                 (a = testpmd-io, b = ovs-dpdk, c = vlab; default a,b,c)
+  --build DIR    meson build directory holding switch/vlab-switchd (default build)
+  --keep         keep the temporary directory (logs) and print its path
+  -j, --json     print the results as one JSON object instead of a table
+  -h, --help     this help
+EOF
+}
+
+DURATION=10
+ROUNDS=1
+WARMUP=3
+ONLY=a,b,c
+BUILD=build
+JSON=0
+KEEP=0
+GEN_CPU=0
+DUT_CPU=1
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --duration=*) DURATION=${1#*=}; shift ;;
+    --warmup) WARMUP=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --warmup=*) WARMUP=${1#*=}; shift ;;
+    --rounds) ROUNDS=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --rounds=*) ROUNDS=${1#*=}; shift ;;
+    --only) ONLY=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --only=*) ONLY=${1#*=}; shift ;;
+    --build) BUILD=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --build=*) BUILD=${1#*=}; shift ;;
+    --keep) KEEP=1; shift ;;
+    -j|--json) JSON=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+case "$DURATION" in ''|*[!0-9]*|0) echo "bench: --duration wants a positive integer" >&2; exit 2 ;; esac
+case "$ROUNDS" in ''|*[!0-9]*|0) echo "bench: --rounds wants a positive integer" >&2; exit 2 ;; esac
+case "$WARMUP" in ''|*[!0-9]*) echo "bench: --warmup wants an integer" >&2; exit 2 ;; esac
+RUN_A=0 RUN_B=0 RUN_C=0
+IFS=, read -ra _sel <<<"$ONLY"
+for s in "${_sel[@]}"; do
+  case "$s" in
+    a|testpmd|testpmd-io) RUN_A=1 ;;
+    b|ovs|ovs-dpdk) RUN_B=1 ;;
+    c|vlab) RUN_C=1 ;;
+    *) echo "bench: --only: unknown device '$s' (use a,b,c)" >&2; exit 2 ;;
+  esac
+done
+[ $((RUN_A + RUN_B + RUN_C)) -gt 0 ] || { echo "bench: --only selects nothing" >&2; exit 2; }
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
+OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+SWITCHD="$BUILD/switch/vlab-switchd"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bench: run as root (DPDK needs hugepages)" >&2; exit 2
+fi
+command -v "$TESTPMD" >/dev/null || { echo "bench: $TESTPMD not found (run scripts/setup.sh)" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "bench: python3 not found" >&2; exit 2; }
+if ! mountpoint -q /dev/hugepages 2>/dev/null && ! grep -q hugetlbfs /proc/mounts; then
+  echo "bench: no hugetlbfs mounted (run scripts/setup.sh)" >&2; exit 2
+fi
+if [ "$(nproc)" -lt 2 ]; then
+  echo "bench: needs 2 CPUs (generator on CPU $GEN_CPU, device under test on CPU $DUT_CPU)" >&2; exit 2
+fi
+
+# Progress and warnings: stdout for the table, stderr with --json.
+if [ "$JSON" = 1 ]; then exec 5>&2; else exec 5>&1; fi
+log() { echo "bench: $*" >&5; }
+
+# Keep this script, and every helper it runs, off the polling core of the
+# device under test: DPDK lcores and OVS PMD threads pin themselves.
+taskset -pc "$GEN_CPU" $$ >/dev/null 2>&1 || true
+
+# Warn when the machine is busy before we start: the figures would be skewed.
+check_idle() {
+  local a b
+  a=$(grep -E "^cpu($GEN_CPU|$DUT_CPU) " /proc/stat)
+  sleep 1
+  b=$(grep -E "^cpu($GEN_CPU|$DUT_CPU) " /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN {
+    n = split(a, la, "\n"); split(b, lb, "\n")
+    for (i = 1; i <= n; i++) {
+      split(la[i], x, " "); split(lb[i], y, " "); tot = 0
+      for (k = 2; k <= 9; k++) tot += y[k] - x[k]
+      idle = (y[5] - x[5]) + (y[6] - x[6])
+      if (tot > 0 && (tot - idle) / tot > 0.15) printf "%s %d%% busy\n", x[1], 100 * (tot - idle) / tot
+    }}'
+}
+busy=$(check_idle)
+if [ -n "$busy" ]; then
+  log "WARNING: the machine is not idle ($(echo $busy)) before the run; figures will be disturbed. Busiest:"
+  ps -eo pid,pcpu,comm --sort=-pcpu | sed -n 2,4p | sed 's/^/bench:   /' >&5
+fi
+
+# ---------------------------------------------------------------- cleanup --
+TMP=$(mktemp -d /tmp/vlab-bench.XXXXXX)
+PIDS=()          # everything started, killed in reverse order on exit
+FDS=()           # fifo writer fds
+
+kill_pid() {     # kill_pid PID [grace seconds]: TERM, wait, then KILL
+  local pid=$1 grace=${2:-5} i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+  kill -TERM "$pid" 2>/dev/null
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+cleanup() {
+  local i fd
+  trap - EXIT INT TERM HUP
+  for fd in "${FDS[@]}"; do eval "exec $fd>&-" 2>/dev/null; done
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill_pid "${PIDS[$i]}" 3; done
+  if [ "$KEEP" = 1 ]; then
+    echo "bench: logs kept in $TMP" >&2
+  else
+    rm -rf "$TMP"
+  fi
+}
+trap cleanup EXIT
+trap '' PIPE     # a testpmd that died makes writes to its fifo fail, not kill us
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM HUP
+
+forget_pid() {   # drop a pid from PIDS once it is gone
+  local p out=()
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || out+=("$p"); done
+  PIDS=("${out[@]}")
+}
+
+now() { date +%s.%N; }
+
+# wait_for FILE PATTERN TIMEOUT [OFFSET]: wait until the extended regexp
+# appears in FILE after byte OFFSET.
+wait_for() {
+  local file=$1 pat=$2 timeout=$3 off=${4:-0} end
+  end=$(( $(date +%s) + timeout ))
+  while [ "$(date +%s)" -le "$end" ]; do
+    if [ -f "$file" ] && tail -c +$((off + 1)) "$file" | grep -Eq -- "$pat"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+# ------------------------------------------------------- testpmd driving --
+# A testpmd runs interactively with stdin on a fifo (kept open by this shell)
+# and stdout line-buffered into a log. tp_start NAME ARGS...: sets TP_PID_NAME.
+declare -A TP_FD TP_PID TP_LOG
+STAGE=$TMP       # per-device directory: sockets, fifos, logs
+
+tp_start() {
+  local name=$1 fd; shift
+  local dir="$STAGE/$name"
+  mkdir -p "$dir"
+  mkfifo "$dir/in"
+  TP_LOG[$name]="$dir/log"
+  stdbuf -oL -eL "$TESTPMD" "$@" <"$dir/in" >"$dir/log" 2>&1 &
+  TP_PID[$name]=$!
+  PIDS+=("$!")
+  exec {fd}>"$dir/in"
+  TP_FD[$name]=$fd
+  FDS+=("$fd")
+}
+
+# tp_cmd NAME CMD [END-PATTERN TIMEOUT]: send one command; with a pattern,
+# wait for it in the output that follows and leave that output in TP_OUT.
+TP_OUT=
+tp_cmd() {
+  local name=$1 cmd=$2 pat=${3:-} timeout=${4:-10} off
+  off=$(fsize "${TP_LOG[$name]}")
+  echo "$cmd" >&"${TP_FD[$name]}" || return 1
+  TP_OUT=
+  [ -n "$pat" ] || return 0
+  wait_for "${TP_LOG[$name]}" "$pat" "$timeout" "$off" || {
+    log "$name: no answer to '$cmd' within ${timeout}s"; return 1; }
+  sleep 0.05
+  TP_OUT=$(tail -c +$((off + 1)) "${TP_LOG[$name]}")
+}
+
+tp_stop() {      # tp_stop NAME: quit (close stdin), then kill if it hangs
+  local name=$1 pid=${TP_PID[$1]:-} fd=${TP_FD[$1]:-} i
+  [ -n "$pid" ] || return 0
+  if [ -n "$fd" ]; then
+    echo "stop" >&"$fd" 2>/dev/null
+    echo "quit" >&"$fd" 2>/dev/null
+    eval "exec $fd>&-"
+    local f out=(); for f in "${FDS[@]}"; do [ "$f" = "$fd" ] || out+=("$f"); done; FDS=("${out[@]}")
+  fi
+  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill_pid "$pid" 3
+  forget_pid "$pid"
+  unset "TP_PID[$name]" "TP_FD[$name]"
+}
+
+# Generator: two virtio-user ports in server mode on SOCK0/SOCK1. Its EAL
+# probe blocks until a client has connected to each socket in turn.
+gen_start() {
+  local dir=$1
+  tp_start gen --lcores "0@$GEN_CPU,1@$GEN_CPU" --main-lcore 0 \
+    --no-pci --in-memory --single-file-segments --file-prefix "vlab-bench-gen-$$" -m 1024 \
+    --vdev "net_virtio_user0,path=$dir/sock0,server=1,queues=1" \
+    --vdev "net_virtio_user1,path=$dir/sock1,server=1,queues=1" \
+    -- -i --forward-mode=macswap --port-topology=loop --nb-cores=1 \
+    --txpkts=64
+  local i
+  for ((i = 0; i < 100; i++)); do [ -S "$dir/sock0" ] && return 0; kill -0 "${TP_PID[gen]}" 2>/dev/null || break; sleep 0.1; done
+  log "generator did not create $dir/sock0; see log:"; tail -20 "${TP_LOG[gen]}" >&2
+  return 1
+}
+
+# gen_ready: after the DUT connected, wait for the prompt and both links up.
+gen_ready() {
+  local i p up
+  wait_for "${TP_LOG[gen]}" 'testpmd> ' 60 || {
+    log "generator did not start (did the device under test connect?); see log:"
+    tail -20 "${TP_LOG[gen]}" >&2; return 1; }
+  for ((i = 0; i < 60; i++)); do
+    up=0
+    for p in 0 1; do
+      tp_cmd gen "show port info $p" 'Link status: (up|down)' 10 || return 1
+      grep -q 'Link status: up' <<<"$TP_OUT" && up=$((up + 1))
+    done
+    [ $up -eq 2 ] && return 0
+    sleep 0.5
+  done
+  log "generator links did not come up"; return 1
+}
+
+# gen_rx: prints "TIME RX0 RX1" (RX-packets of both generator ports).
+gen_rx() {
+  local t
+  t=$(now)
+  tp_cmd gen "show port stats all" 'NIC statistics for port 1([^#]|#)*#{20,}[[:space:]]*$' 10 || return 1
+  # wait until the second block is complete
+  local i
+  for ((i = 0; i < 50; i++)); do
+    TP_OUT=$(tail -c 8000 "${TP_LOG[gen]}")
+    awk '/NIC statistics for port 1/{f=1} f && /^ *#+ *$/{ok=1} END{exit !ok}' <<<"$TP_OUT" && break
+    sleep 0.05
+  done
+  awk -v t="$t" '
+    /NIC statistics for port/ { p = $0; gsub(/[^0-9]/, "", p); cur = p }
+    /RX-packets:/ { for (i = 1; i <= NF; i++) if ($i == "RX-packets:") rx[cur] = $(i + 1) }
+    END { if (!(0 in rx) || !(1 in rx)) exit 1; printf "%s %s %s\n", t, rx[0], rx[1] }' <<<"$TP_OUT"
+}
+
+# gen_traffic: start the generator and check that frames come back; retries
+# tx_first when the loop did not fill (the DUT was not forwarding yet).
+gen_traffic() {
+  local try a b
+  for ((try = 1; try <= 4; try++)); do
+    tp_cmd gen "start tx_first 32" 'testpmd> ' 10
+    sleep 1
+    a=$(gen_rx) || return 1
+    sleep 0.5
+    b=$(gen_rx) || return 1
+    if [ "$(awk '{print $2 + $3}' <<<"$b")" -gt "$(awk '{print $2 + $3}' <<<"$a")" ]; then
+      return 0
+    fi
+    log "no traffic yet (try $try), restarting the generator's tx_first"
+    tp_cmd gen "stop" 'testpmd> ' 10
+    sleep 1
+  done
+  log "no traffic through the device under test"
+  return 1
+}
+
+# pmd_ticks PID: "TIME TICKS", CPU time (clock ticks) of the threads of PID
+# that run on the polling CPU. Over the window this tells which share of that
+# CPU the device under test really got (other load on it inflates cycles/pkt).
+pmd_ticks() {
+  local t
+  t=$(now)
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk -v t="$t" -v cpu="$DUT_CPU" '
+    { sub(/^.*\) /, ""); if ($37 == cpu) n += $12 + $13 }
+    END { print t, n + 0 }'
+}
+# pmd_share A B: share of the polling CPU used by the DUT between samples A and B
+pmd_share() { awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+  split(a, x, " "); split(b, y, " "); dt = y[1] - x[1]
+  if (dt <= 0) print "null"; else printf "%.3f\n", (y[2] - x[2]) / hz / dt }'; }
+
+# Result store: RES[<dev>.mpps|.dut_mpps|.cpp|.cpu|.err]
+declare -A RES
+
+# mpps_from A B: A and B are "TIME RX0 RX1" samples.
+mpps_from() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+  dt = y[1] - x[1]; if (dt <= 0) { print "null"; exit }
+  printf "%.3f\n", ((y[2] + y[3]) - (x[2] + x[3])) / dt / 1e6 }'; }
+
+# -------------------------------------------------------------------- (a) --
+run_testpmd() {
+  local dir="$TMP/r$round/a" c0 c1 s0 s1 out t0 t1 cpp rx
+  mkdir -p "$dir"; STAGE=$dir
+  gen_start "$dir" || return 1
+  tp_start dut --lcores "0@$GEN_CPU,1@$DUT_CPU" --main-lcore 0 \
+    --no-pci --in-memory --file-prefix "vlab-bench-dut-$$" -m 512 \
+    --vdev "net_vhost0,iface=$dir/sock0,client=1,queues=1" \
+    --vdev "net_vhost1,iface=$dir/sock1,client=1,queues=1" \
+    -- -i --forward-mode=io --record-core-cycles --nb-cores=1
+  gen_ready || return 1
+  wait_for "${TP_LOG[dut]}" 'testpmd> ' 30 || { log "testpmd-io did not start"; return 1; }
+  wait_for "${TP_LOG[dut]}" 'Port 1: link state change' 30 || true
+  tp_cmd dut "start" 'testpmd> ' 10 || return 1
+  gen_traffic || return 1
+  sleep "$WARMUP"
+  tp_cmd dut "clear fwd stats all" 'testpmd> ' 10
+  t0=$(now)
+  c0=$(pmd_ticks "${TP_PID[dut]}")
+  s0=$(gen_rx) || return 1
+  sleep "$DURATION"
+  s1=$(gen_rx) || return 1
+  c1=$(pmd_ticks "${TP_PID[dut]}")
+  RES[a.cpu]=$(pmd_share "$c0" "$c1")
+  tp_cmd dut "show fwd stats all" 'CPU cycles/packet' 10 || return 1
+  t1=$(now)
+  out=$TP_OUT
+  cpp=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' <<<"$out" | tail -1)
+  rx=$(awk '/Accumulated forward statistics/{f=1} f && /RX-packets:/{for(i=1;i<=NF;i++) if($i=="RX-packets:") {print $(i+1); exit}}' <<<"$out")
+  RES[a.mpps]=$(mpps_from "$s0" "$s1")
+  RES[a.cpp]=${cpp:-null}
+  RES[a.dut_mpps]=$(awk -v r="${rx:-0}" -v a="$t0" -v b="$t1" 'BEGIN{ if (r == 0 || b <= a) print "null"; else printf "%.3f\n", r / (b - a) / 1e6 }')
+  tp_cmd gen "stop" 'testpmd> ' 10
+  tp_stop dut
+  tp_stop gen
+}
+
+# -------------------------------------------------------------------- (b) --
+OVS_DIR=
+OVSDB_PID=
+OVSD_PID=
+ovs_vsctl() { ovs-vsctl --db="unix:$OVS_DIR/db.sock" --timeout=30 "$@"; }
+ovs_appctl() { ovs-appctl -t "$OVS_DIR/ovs-vswitchd.ctl" --timeout=30 "$@"; }
+
+ovs_stop() {
+  [ -n "$OVSD_PID" ] && { ovs_appctl exit >/dev/null 2>&1 & local ap=$!; sleep 1; kill_pid "$ap" 1;
+                          kill_pid "$OVSD_PID" 5; forget_pid "$OVSD_PID"; OVSD_PID=; }
+  [ -n "$OVSDB_PID" ] && { kill_pid "$OVSDB_PID" 3; forget_pid "$OVSDB_PID"; OVSDB_PID=; }
+}
+
+ovs_if_rx() {    # prints "TIME RX0 RX1": live datapath port counters of vh0, vh1
+  local t out
+  t=$(now)
+  out=$(ovs_appctl dpctl/show -s) || return 1
+  awk -v t="$t" '
+    /^ *port [0-9]+: / { name = $3 }
+    /RX packets:/ { for (i = 1; i <= NF; i++) if ($i ~ /^packets:/) { v = $i; sub(/packets:/, "", v); rx[name] = v } }
+    END { if (!("vh0" in rx) || !("vh1" in rx)) exit 1; print t, rx["vh0"], rx["vh1"] }' <<<"$out"
+}
+
+run_ovs() {
+  local dir="$TMP/r$round/b" c0 c1 s0 s1 d0 d1 out cpp i
+  command -v ovsdb-server >/dev/null && command -v ovs-vsctl >/dev/null && [ -x "$OVS_VSWITCHD" ] || {
+    log "ovs-dpdk: $OVS_VSWITCHD / ovsdb-server / ovs-vsctl not found (install openvswitch-switch-dpdk)"; return 1; }
+  mkdir -p "$dir/ovs"; STAGE=$dir
+  OVS_DIR="$dir/ovs"
+  export OVS_RUNDIR="$OVS_DIR" OVS_LOGDIR="$OVS_DIR" OVS_DBDIR="$OVS_DIR" OVS_SYSCONFDIR="$OVS_DIR"
+  ovsdb-tool create "$OVS_DIR/conf.db" "$OVS_SCHEMA" || { log "ovs-dpdk: ovsdb-tool create failed"; return 1; }
+  taskset -c "$GEN_CPU" ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.sock" \
+    --unixctl="$OVS_DIR/ovsdb-server.ctl" --pidfile="$OVS_DIR/ovsdb-server.pid" \
+    --log-file="$OVS_DIR/ovsdb-server.log" --no-chdir >/dev/null 2>&1 &
+  OVSDB_PID=$!; PIDS+=("$!")
+  for ((i = 0; i < 100; i++)); do [ -S "$OVS_DIR/db.sock" ] && break; sleep 0.1; done
+  [ -S "$OVS_DIR/db.sock" ] || { log "ovs-dpdk: ovsdb-server did not start"; return 1; }
+  ovs_vsctl --no-wait init || return 1
+  ovs_vsctl --no-wait set Open_vSwitch . \
+    other_config:dpdk-init=true \
+    other_config:dpdk-lcore-mask=$(printf '0x%x' $((1 << GEN_CPU))) \
+    other_config:pmd-cpu-mask=$(printf '0x%x' $((1 << DUT_CPU))) \
+    other_config:dpdk-socket-mem=512 \
+    other_config:dpdk-extra="--in-memory --no-pci --file-prefix=vlab-bench-ovs-$$" || return 1
+  # Non-PMD threads (main, handlers, revalidators) stay on the generator CPU;
+  # the PMD thread pins itself to pmd-cpu-mask.
+  taskset -c "$GEN_CPU" "$OVS_VSWITCHD" "unix:$OVS_DIR/db.sock" \
+    --unixctl="$OVS_DIR/ovs-vswitchd.ctl" --pidfile="$OVS_DIR/ovs-vswitchd.pid" \
+    --log-file="$OVS_DIR/ovs-vswitchd.log" --no-chdir -vconsole:off >"$OVS_DIR/ovs-vswitchd.out" 2>&1 &
+  OVSD_PID=$!; PIDS+=("$!")
+  for ((i = 0; i < 300; i++)); do
+    [ -S "$OVS_DIR/ovs-vswitchd.ctl" ] && ovs_appctl version >/dev/null 2>&1 && break
+    kill -0 "$OVSD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  ovs_appctl version >/dev/null 2>&1 || { log "ovs-dpdk: ovs-vswitchd did not start; see log:"
+    tail -20 "$OVS_DIR/ovs-vswitchd.out" "$OVS_DIR/ovs-vswitchd.log" >&2 2>/dev/null; return 1; }
+  [ "$(ovs_vsctl get Open_vSwitch . dpdk_initialized)" = true ] || { log "ovs-dpdk: DPDK not initialized"; tail -20 "$OVS_DIR/ovs-vswitchd.log" >&2; return 1; }
+
+  gen_start "$dir" || return 1
+  ovs_vsctl add-br br0 -- set bridge br0 datapath_type=netdev \
+    -- add-port br0 vh0 -- set interface vh0 type=dpdkvhostuserclient options:vhost-server-path="$dir/sock0" \
+    -- add-port br0 vh1 -- set interface vh1 type=dpdkvhostuserclient options:vhost-server-path="$dir/sock1" \
+    || { log "ovs-dpdk: bridge setup failed"; tail -20 "$OVS_DIR/ovs-vswitchd.log" >&2; return 1; }
+  gen_ready || return 1
+  for ((i = 0; i < 100; i++)); do
+    [ "$(ovs_vsctl get interface vh0 link_state 2>/dev/null)" = up ] &&
+      [ "$(ovs_vsctl get interface vh1 link_state 2>/dev/null)" = up ] && break
+    sleep 0.2
+  done
+  gen_traffic || return 1
+  sleep "$WARMUP"
+  ovs_appctl dpif-netdev/pmd-stats-clear >/dev/null || return 1
+  d0=$(ovs_if_rx) || return 1
+  c0=$(pmd_ticks "$OVSD_PID")
+  s0=$(gen_rx) || return 1
+  sleep "$DURATION"
+  s1=$(gen_rx) || return 1
+  c1=$(pmd_ticks "$OVSD_PID")
+  RES[b.cpu]=$(pmd_share "$c0" "$c1")
+  d1=$(ovs_if_rx) || return 1
+  out=$(ovs_appctl dpif-netdev/pmd-stats-show) || return 1
+  echo "$out" >"$dir/pmd-stats.txt"
+  ovs_appctl dpctl/dump-flows -m >"$dir/dp-flows.txt" 2>&1
+  # the PMD on DUT_CPU: "avg processing cycles per packet: 312.45 (cycles/packets)"
+  cpp=$(awk -v core="core_id $DUT_CPU:" '
+    /^pmd thread/ { f = index($0, core) > 0 }
+    f && /avg processing cycles per packet:/ { print $6; exit }' <<<"$out")
+  RES[b.mpps]=$(mpps_from "$s0" "$s1")
+  RES[b.dut_mpps]=$(mpps_from "$d0" "$d1")
+  RES[b.cpp]=${cpp:-null}
+  tp_cmd gen "stop" 'testpmd> ' 10
+  tp_stop gen
+  ovs_stop
+}
+
+# -------------------------------------------------------------------- (c) --
+SWD_PID=
+SWD_SOCK=
+# vlab_api METHOD [PARAMS-JSON]: one request on the control socket
+# (docs/switch-api.md); prints the result as JSON, fails on an error reply.
+# Requests go through one python3 helper (a coprocess holding one connection)
+# so that sampling costs no interpreter start-up on the generator's CPU.
+# "rx" is a local pseudo-method: stats reduced to "TIME RX_p0 RX_p1", TIME
+# taken when the answer arrived.
+VLAB_PY='
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+rd = s.makefile("rb")
+for line in sys.stdin:
+    method, _, params = line.strip().partition(" ")
+    req = {"id": 1, "method": "stats" if method == "rx" else method}
+    if params:
+        req["params"] = json.loads(params)
+    try:
+        s.sendall((json.dumps(req) + "\n").encode())
+        resp = json.loads(rd.readline())
+    except Exception as e:
+        print("ERR %s" % e, flush=True)
+        continue
+    t = time.time()
+    if "error" in resp:
+        print("ERR %s" % resp["error"].get("message"), flush=True)
+    elif method == "rx":
+        rx = {p["name"]: p["rx_packets"] for p in resp["result"]["ports"]}
+        print("OK %.6f %d %d" % (t, rx.get("p0", 0), rx.get("p1", 0)), flush=True)
+    else:
+        print("OK " + json.dumps(resp["result"]), flush=True)
+'
+API_PID= API_W= API_R=
+vlab_connect() {  # start the helper on two fifos: requests in, answers out
+  rm -f "$STAGE/api.in" "$STAGE/api.out"
+  mkfifo "$STAGE/api.in" "$STAGE/api.out" || return 1
+  python3 -c "$VLAB_PY" "$SWD_SOCK" <"$STAGE/api.in" >"$STAGE/api.out" 2>>"$STAGE/vlab-api.err" &
+  API_PID=$!; PIDS+=("$!")
+  exec {API_W}>"$STAGE/api.in" {API_R}<"$STAGE/api.out"
+  FDS+=("$API_W" "$API_R")
+  vlab_api version >/dev/null
+}
+vlab_disconnect() {
+  [ -n "$API_PID" ] || return 0
+  local f out=()
+  eval "exec $API_W>&- $API_R<&-"
+  for f in "${FDS[@]}"; do [ "$f" = "$API_W" ] || [ "$f" = "$API_R" ] || out+=("$f"); done
+  FDS=("${out[@]}")
+  kill_pid "$API_PID" 2; forget_pid "$API_PID"; API_PID= API_W= API_R=
+}
+vlab_api() {
+  local line
+  [ -n "$API_PID" ] && kill -0 "$API_PID" 2>/dev/null || {
+    log "vlab: API helper not running: $(tail -1 "$STAGE/vlab-api.err" 2>/dev/null)"; return 1; }
+  echo "$1 ${2:-}" >&"$API_W" || return 1
+  IFS= read -r -t 15 line <&"$API_R" || { log "vlab: no answer to $1"; return 1; }
+  case "$line" in
+    "OK "*) echo "${line#OK }" ;;
+    *) log "vlab: $1: ${line#ERR }"; return 1 ;;
+  esac
+}
+vlab_rx() { vlab_api rx; }   # "TIME RX_p0 RX_p1" from the switch port counters
+
+run_vlab() {
+  local dir="$TMP/r$round/c" c0 c1 s0 s1 d0 d1 st i
+  if [ ! -x "$SWITCHD" ]; then
+    log "vlab: $SWITCHD not built yet; skipping (c)"
+    RES[c.err]="not built"
+    return 2
+  fi
+  mkdir -p "$dir"; STAGE=$dir
+  SWD_SOCK="$dir/switch.sock"
+  gen_start "$dir" || return 1
+  "$SWITCHD" --socket "$SWD_SOCK" --state "$dir/state.json" \
+    --pmd-cores "$DUT_CPU" --ctl-core "$GEN_CPU" --busy-poll >"$dir/switchd.log" 2>&1 &
+  SWD_PID=$!; PIDS+=("$!")
+  for ((i = 0; i < 300; i++)); do
+    [ -S "$SWD_SOCK" ] && break
+    kill -0 "$SWD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  for ((i = 0; i < 20; i++)); do
+    vlab_connect >/dev/null 2>&1 && break
+    vlab_disconnect
+    kill -0 "$SWD_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  [ -n "$API_PID" ] || { log "vlab: vlab-switchd did not start; see log:"; tail -20 "$dir/switchd.log" >&2; return 1; }
+  vlab_api network.add '{"name": "bench", "vni": 1}' >/dev/null || return 1
+  vlab_api port.add "{\"name\": \"p0\", \"type\": \"vhost-user\", \"network\": \"bench\", \"path\": \"$dir/sock0\", \"mode\": \"client\"}" >/dev/null || return 1
+  vlab_api port.add "{\"name\": \"p1\", \"type\": \"vhost-user\", \"network\": \"bench\", \"path\": \"$dir/sock1\", \"mode\": \"client\"}" >/dev/null || return 1
+  gen_ready || return 1
+  for ((i = 0; i < 100; i++)); do
+    [ "$(vlab_api port.list | grep -o '"link": *"connected"' | wc -l)" = 2 ] && break
+    sleep 0.2
+  done
+  gen_traffic || return 1
+  sleep "$WARMUP"
+  vlab_api stats.clear >/dev/null || return 1
+  d0=$(vlab_rx) || return 1
+  c0=$(pmd_ticks "$SWD_PID")
+  s0=$(gen_rx) || return 1
+  sleep "$DURATION"
+  s1=$(gen_rx) || return 1
+  c1=$(pmd_ticks "$SWD_PID")
+  RES[c.cpu]=$(pmd_share "$c0" "$c1")
+  d1=$(vlab_rx) || return 1
+  st=$(vlab_api stats) || return 1
+  echo "$st" >"$dir/stats.json"
+  RES[c.mpps]=$(mpps_from "$s0" "$s1")
+  RES[c.dut_mpps]=$(mpps_from "$d0" "$d1")
+  RES[c.cpp]=$(python3 -c '
+import json, sys
+st = json.loads(sys.argv[1]); core = int(sys.argv[2])
+pm = [p for p in st.get("pmds", []) if p.get("lcore") == core] or st.get("pmds", [])
+busy = sum(p["busy_cycles"] for p in pm); pk = sum(p["packets"] for p in pm)
+print("%.2f" % (busy / pk) if pk else "null")' "$st" "$DUT_CPU")
+  tp_cmd gen "stop" 'testpmd> ' 10
+  vlab_disconnect
+  kill_pid "$SWD_PID" 10; forget_pid "$SWD_PID"; SWD_PID=
+  tp_stop gen
+}
+
+# ------------------------------------------------------------------- main --
+# ACC[<dev>.<figure>]: space-separated values, one per successful round;
+# ACC[<dev>.fail]: failed rounds.
+declare -A ACC
+FAILED=0
+run_one() {      # run_one KEY LABEL FUNCTION ROUND
+  local key=$1 label=$2 fn=$3 round=$4 rc f tag=""
+  [ "$ROUNDS" -gt 1 ] && tag=" (round $round/$ROUNDS)"
+  log "$label$tag: warm-up ${WARMUP}s, window ${DURATION}s"
+  unset "RES[$key.mpps]" "RES[$key.dut_mpps]" "RES[$key.cpp]" "RES[$key.cpu]"
+  $fn; rc=$?
+  if [ $rc -eq 1 ]; then
+    FAILED=1
+    RES[$key.err]=failed
+    ACC[$key.fail]=$(( ${ACC[$key.fail]:-0} + 1 ))
+    log "$label: FAILED (rerun with --keep to inspect the logs)"
+  fi
+  # whatever happened, nothing of this device may outlive its turn
+  tp_stop dut; tp_stop gen
+  vlab_disconnect
+  [ -n "$SWD_PID" ] && { kill_pid "$SWD_PID" 5; forget_pid "$SWD_PID"; SWD_PID=; }
+  ovs_stop
+  if [ $rc -eq 0 ]; then
+    for f in mpps dut_mpps cpp cpu; do ACC[$key.$f]+="${RES[$key.$f]:-null} "; done
+    log "$label: ${RES[$key.mpps]:-?} Mpps, ${RES[$key.cpp]:-?} cycles/pkt, polling CPU share ${RES[$key.cpu]:-?}"
+  fi
+  return 0
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  [ "$RUN_A" = 1 ] && run_one a testpmd-io run_testpmd "$round"
+  [ "$RUN_B" = 1 ] && run_one b ovs-dpdk run_ovs "$round"
+  [ "$RUN_C" = 1 ] && run_one c vlab run_vlab "$round"
+  # a device that is not there (vlab not built) is not retried
+  [ -n "${RES[c.err]:-}" ] && [ "${RES[c.err]}" != failed ] && RUN_C=0 && SKIP_C=1
+done
+[ "${SKIP_C:-0}" = 1 ] && RUN_C=1
+
+python3 - "$JSON" "$DURATION" "$WARMUP" "$ROUNDS" "$RUN_A$RUN_B$RUN_C" \
+  "${ACC[a.mpps]:-}" "${ACC[a.dut_mpps]:-}" "${ACC[a.cpp]:-}" "${ACC[a.cpu]:-}" "${ACC[a.fail]:-0}" "${RES[a.err]:-}" \
+  "${ACC[b.mpps]:-}" "${ACC[b.dut_mpps]:-}" "${ACC[b.cpp]:-}" "${ACC[b.cpu]:-}" "${ACC[b.fail]:-0}" "${RES[b.err]:-}" \
+  "${ACC[c.mpps]:-}" "${ACC[c.dut_mpps]:-}" "${ACC[c.cpp]:-}" "${ACC[c.cpu]:-}" "${ACC[c.fail]:-0}" "${RES[c.err]:-}" <<'EOF'
+import json, statistics, sys
+a = sys.argv[1:]
+as_json, duration, warmup, rounds, sel = a[0] == "1", int(a[1]), int(a[2]), int(a[3]), a[4]
+def nums(s):
+    out = []
+    for w in s.split():
+        try:
+            out.append(float(w))
+        except ValueError:
+            pass
+    return out
+def med(v):
+    return statistics.median(v) if v else None
+rows = []
+for i, name in enumerate(["testpmd-io", "ovs-dpdk", "vlab"]):
+    mpps, dut, cpp, cpu, fails, err = a[5 + 6 * i: 11 + 6 * i]
+    if sel[i] != "1":
+        continue
+    mpps, dut, cpp, cpu, fails = nums(mpps), nums(dut), nums(cpp), nums(cpu), int(fails)
+    if err and err != "failed":
+        error = err
+    elif fails:
+        error = "failed in %d of %d rounds" % (fails, rounds)
+    else:
+        error = None
+    rows.append({"name": name, "mpps": med(mpps), "dut_mpps": med(dut),
+                 "cycles_per_packet": med(cpp), "pmd_cpu_share": med(cpu),
+                 "rounds": {"mpps": mpps, "dut_mpps": dut, "cycles_per_packet": cpp,
+                            "pmd_cpu_share": cpu}, "error": error})
+by = {r["name"]: r for r in rows}
+def ratio(x, y, key):
+    if x in by and y in by and by[x][key] and by[y][key]:
+        return by[x][key] / by[y][key]
+    return None
+checks = [
+    ("vlab/ovs Mpps", ratio("vlab", "ovs-dpdk", "mpps"), ">=", 1.0),
+    ("vlab/ovs cycles/pkt", ratio("vlab", "ovs-dpdk", "cycles_per_packet"), "<=", 0.75),
+    ("vlab/testpmd cycles/pkt", ratio("vlab", "testpmd-io", "cycles_per_packet"), "<=", 1.15),
+]
+ratios = []
+for label, v, op, target in checks:
+    ok = None if v is None else (v >= target if op == ">=" else v <= target)
+    ratios.append({"name": label, "value": None if v is None else round(v, 3),
+                   "target": "%s %g" % (op, target), "met": ok})
+if as_json:
+    print(json.dumps({"duration_s": duration, "warmup_s": warmup, "rounds": rounds, "frame_bytes": 64,
+                      "results": rows, "ratios": ratios}, indent=2))
+    sys.exit(0)
+f = lambda v, fmt: "-" if v is None else fmt % v
+print()
+print("vhost-user forwarding, 64-byte frames, %d s window after %d s warm-up%s" % (
+    duration, warmup, ", median of %d rounds" % rounds if rounds > 1 else ""))
+print("%-12s %8s %9s %11s %8s  %s" % ("device", "Mpps", "dut Mpps", "cycles/pkt", "pmd cpu", ""))
+disturbed = False
+for r in rows:
+    note = r["error"] or ""
+    if r["pmd_cpu_share"] is not None and r["pmd_cpu_share"] < 0.9:
+        note, disturbed = (note + " disturbed").strip(), True
+    print("%-12s %8s %9s %11s %8s  %s" % (r["name"], f(r["mpps"], "%.2f"), f(r["dut_mpps"], "%.2f"),
+          f(r["cycles_per_packet"], "%.1f"), f(r["pmd_cpu_share"] and 100 * r["pmd_cpu_share"], "%.0f%%"), note))
+if disturbed:
+    print("disturbed: the polling thread got under 90% of its CPU (other load on it);")
+    print("           its cycles/pkt is inflated - rerun on an idle machine")
+print()
+for r in ratios:
+    met = "n/a" if r["met"] is None else ("met" if r["met"] else "NOT met")
+    print("%-24s %7s   target %-7s %s" % (r["name"], f(r["value"], "%.3f"), r["target"], met))
+EOF
+
+exit $FAILED
