@@ -22,9 +22,10 @@
 #               pmd-stats-show "avg processing cycles per packet"; vlab
 #               stats pmds[].busy_cycles / packets, configured through the
 #               control socket as documented in docs/switch-api.md),
-#   pmd cpu     share of CPU 1 the device's threads got over the window; under
-#               90% the row is marked "disturbed" (other load on the machine
-#               preempted the polling thread, which inflates cycles/pkt).
+#   pmd cpu     share of CPU 1 the device's threads got over the window,
+#   gen cpu     share of CPU 0 the generator got; under 90% the row is marked
+#               "disturbed" (other load on the machine preempted the polling
+#               thread, which inflates cycles/pkt, or the generator).
 # On a 2-core machine the generator is often the bottleneck, so cycles/pkt is
 # the figure to compare; rates move from run to run (--rounds N reports
 # medians of N interleaved rounds).
@@ -229,10 +230,10 @@ tp_start() {
 
 # tp_cmd NAME CMD [END-PATTERN TIMEOUT]: send one command; with a pattern,
 # wait for it in the output that follows and leave that output in TP_OUT.
-TP_OUT=
+TP_OUT= TP_OFF=0
 tp_cmd() {
   local name=$1 cmd=$2 pat=${3:-} timeout=${4:-10} off
-  off=$(fsize "${TP_LOG[$name]}")
+  off=$(fsize "${TP_LOG[$name]}"); TP_OFF=$off
   echo "$cmd" >&"${TP_FD[$name]}" || return 1
   TP_OUT=
   [ -n "$pat" ] || return 0
@@ -295,13 +296,13 @@ gen_ready() {
 gen_rx() {
   local t
   t=$(now)
-  tp_cmd gen "show port stats all" 'NIC statistics for port 1([^#]|#)*#{20,}[[:space:]]*$' 10 || return 1
-  # wait until the second block is complete
+  tp_cmd gen "show port stats all" 'NIC statistics for port 1' 10 || return 1
+  # wait until the block of port 1 is complete (its closing line of #)
   local i
-  for ((i = 0; i < 50; i++)); do
-    TP_OUT=$(tail -c 8000 "${TP_LOG[gen]}")
+  for ((i = 0; i < 100; i++)); do
+    TP_OUT=$(tail -c +$((TP_OFF + 1)) "${TP_LOG[gen]}")
     awk '/NIC statistics for port 1/{f=1} f && /^ *#+ *$/{ok=1} END{exit !ok}' <<<"$TP_OUT" && break
-    sleep 0.05
+    sleep 0.02
   done
   awk -v t="$t" '
     /NIC statistics for port/ { p = $0; gsub(/[^0-9]/, "", p); cur = p }
@@ -330,13 +331,13 @@ gen_traffic() {
   return 1
 }
 
-# pmd_ticks PID: "TIME TICKS", CPU time (clock ticks) of the threads of PID
-# that run on the polling CPU. Over the window this tells which share of that
+# pmd_ticks PID [CPU]: "TIME TICKS", CPU time (clock ticks) of the threads of
+# PID that run on CPU (default: the polling CPU). Over the window this tells which share of that
 # CPU the device under test really got (other load on it inflates cycles/pkt).
-pmd_ticks() {
+pmd_ticks() {    # pmd_ticks PID [CPU]
   local t
   t=$(now)
-  cat /proc/"$1"/task/*/stat 2>/dev/null | awk -v t="$t" -v cpu="$DUT_CPU" '
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk -v t="$t" -v cpu="${2:-$DUT_CPU}" '
     { sub(/^.*\) /, ""); if ($37 == cpu) n += $12 + $13 }
     END { print t, n + 0 }'
 }
@@ -355,7 +356,7 @@ mpps_from() { awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "
 
 # -------------------------------------------------------------------- (a) --
 run_testpmd() {
-  local dir="$TMP/r$round/a" c0 c1 s0 s1 out t0 t1 cpp rx
+  local dir="$TMP/r$round/a" c0 c1 g0 g1 s0 s1 out t0 t1 cpp rx
   mkdir -p "$dir"; STAGE=$dir
   gen_start "$dir" || return 1
   tp_start dut --lcores "0@$GEN_CPU,1@$DUT_CPU" --main-lcore 0 \
@@ -371,12 +372,13 @@ run_testpmd() {
   sleep "$WARMUP"
   tp_cmd dut "clear fwd stats all" 'testpmd> ' 10
   t0=$(now)
-  c0=$(pmd_ticks "${TP_PID[dut]}")
+  c0=$(pmd_ticks "${TP_PID[dut]}"); g0=$(pmd_ticks "${TP_PID[gen]}" "$GEN_CPU")
   s0=$(gen_rx) || return 1
   sleep "$DURATION"
   s1=$(gen_rx) || return 1
-  c1=$(pmd_ticks "${TP_PID[dut]}")
+  c1=$(pmd_ticks "${TP_PID[dut]}"); g1=$(pmd_ticks "${TP_PID[gen]}" "$GEN_CPU")
   RES[a.cpu]=$(pmd_share "$c0" "$c1")
+  RES[a.gcpu]=$(pmd_share "$g0" "$g1")
   tp_cmd dut "show fwd stats all" 'CPU cycles/packet' 10 || return 1
   t1=$(now)
   out=$TP_OUT
@@ -414,7 +416,7 @@ ovs_if_rx() {    # prints "TIME RX0 RX1": live datapath port counters of vh0, vh
 }
 
 run_ovs() {
-  local dir="$TMP/r$round/b" c0 c1 s0 s1 d0 d1 out cpp i
+  local dir="$TMP/r$round/b" c0 c1 g0 g1 s0 s1 d0 d1 out cpp i
   command -v ovsdb-server >/dev/null && command -v ovs-vsctl >/dev/null && [ -x "$OVS_VSWITCHD" ] || {
     log "ovs-dpdk: $OVS_VSWITCHD / ovsdb-server / ovs-vsctl not found (install openvswitch-switch-dpdk)"; return 1; }
   mkdir -p "$dir/ovs"; STAGE=$dir
@@ -464,12 +466,13 @@ run_ovs() {
   sleep "$WARMUP"
   ovs_appctl dpif-netdev/pmd-stats-clear >/dev/null || return 1
   d0=$(ovs_if_rx) || return 1
-  c0=$(pmd_ticks "$OVSD_PID")
+  c0=$(pmd_ticks "$OVSD_PID"); g0=$(pmd_ticks "${TP_PID[gen]}" "$GEN_CPU")
   s0=$(gen_rx) || return 1
   sleep "$DURATION"
   s1=$(gen_rx) || return 1
-  c1=$(pmd_ticks "$OVSD_PID")
+  c1=$(pmd_ticks "$OVSD_PID"); g1=$(pmd_ticks "${TP_PID[gen]}" "$GEN_CPU")
   RES[b.cpu]=$(pmd_share "$c0" "$c1")
+  RES[b.gcpu]=$(pmd_share "$g0" "$g1")
   d1=$(ovs_if_rx) || return 1
   out=$(ovs_appctl dpif-netdev/pmd-stats-show) || return 1
   echo "$out" >"$dir/pmd-stats.txt"
@@ -553,7 +556,7 @@ vlab_api() {
 vlab_rx() { vlab_api rx; }   # "TIME RX_p0 RX_p1" from the switch port counters
 
 run_vlab() {
-  local dir="$TMP/r$round/c" c0 c1 s0 s1 d0 d1 st i
+  local dir="$TMP/r$round/c" c0 c1 g0 g1 s0 s1 d0 d1 st i
   if [ ! -x "$SWITCHD" ]; then
     log "vlab: $SWITCHD not built yet; skipping (c)"
     RES[c.err]="not built"
@@ -589,12 +592,13 @@ run_vlab() {
   sleep "$WARMUP"
   vlab_api stats.clear >/dev/null || return 1
   d0=$(vlab_rx) || return 1
-  c0=$(pmd_ticks "$SWD_PID")
+  c0=$(pmd_ticks "$SWD_PID"); g0=$(pmd_ticks "${TP_PID[gen]}" "$GEN_CPU")
   s0=$(gen_rx) || return 1
   sleep "$DURATION"
   s1=$(gen_rx) || return 1
-  c1=$(pmd_ticks "$SWD_PID")
+  c1=$(pmd_ticks "$SWD_PID"); g1=$(pmd_ticks "${TP_PID[gen]}" "$GEN_CPU")
   RES[c.cpu]=$(pmd_share "$c0" "$c1")
+  RES[c.gcpu]=$(pmd_share "$g0" "$g1")
   d1=$(vlab_rx) || return 1
   st=$(vlab_api stats) || return 1
   echo "$st" >"$dir/stats.json"
@@ -621,7 +625,7 @@ run_one() {      # run_one KEY LABEL FUNCTION ROUND
   local key=$1 label=$2 fn=$3 round=$4 rc f tag=""
   [ "$ROUNDS" -gt 1 ] && tag=" (round $round/$ROUNDS)"
   log "$label$tag: warm-up ${WARMUP}s, window ${DURATION}s"
-  unset "RES[$key.mpps]" "RES[$key.dut_mpps]" "RES[$key.cpp]" "RES[$key.cpu]"
+  unset "RES[$key.mpps]" "RES[$key.dut_mpps]" "RES[$key.cpp]" "RES[$key.cpu]" "RES[$key.gcpu]"
   $fn; rc=$?
   if [ $rc -eq 1 ]; then
     FAILED=1
@@ -635,8 +639,8 @@ run_one() {      # run_one KEY LABEL FUNCTION ROUND
   [ -n "$SWD_PID" ] && { kill_pid "$SWD_PID" 5; forget_pid "$SWD_PID"; SWD_PID=; }
   ovs_stop
   if [ $rc -eq 0 ]; then
-    for f in mpps dut_mpps cpp cpu; do ACC[$key.$f]+="${RES[$key.$f]:-null} "; done
-    log "$label: ${RES[$key.mpps]:-?} Mpps, ${RES[$key.cpp]:-?} cycles/pkt, polling CPU share ${RES[$key.cpu]:-?}"
+    for f in mpps dut_mpps cpp cpu gcpu; do ACC[$key.$f]+="${RES[$key.$f]:-null} "; done
+    log "$label: ${RES[$key.mpps]:-?} Mpps, ${RES[$key.cpp]:-?} cycles/pkt, CPU share: polling ${RES[$key.cpu]:-?}, generator ${RES[$key.gcpu]:-?}"
   fi
   return 0
 }
@@ -651,9 +655,9 @@ done
 [ "${SKIP_C:-0}" = 1 ] && RUN_C=1
 
 python3 - "$JSON" "$DURATION" "$WARMUP" "$ROUNDS" "$RUN_A$RUN_B$RUN_C" \
-  "${ACC[a.mpps]:-}" "${ACC[a.dut_mpps]:-}" "${ACC[a.cpp]:-}" "${ACC[a.cpu]:-}" "${ACC[a.fail]:-0}" "${RES[a.err]:-}" \
-  "${ACC[b.mpps]:-}" "${ACC[b.dut_mpps]:-}" "${ACC[b.cpp]:-}" "${ACC[b.cpu]:-}" "${ACC[b.fail]:-0}" "${RES[b.err]:-}" \
-  "${ACC[c.mpps]:-}" "${ACC[c.dut_mpps]:-}" "${ACC[c.cpp]:-}" "${ACC[c.cpu]:-}" "${ACC[c.fail]:-0}" "${RES[c.err]:-}" <<'EOF'
+  "${ACC[a.mpps]:-}" "${ACC[a.dut_mpps]:-}" "${ACC[a.cpp]:-}" "${ACC[a.cpu]:-}" "${ACC[a.gcpu]:-}" "${ACC[a.fail]:-0}" "${RES[a.err]:-}" \
+  "${ACC[b.mpps]:-}" "${ACC[b.dut_mpps]:-}" "${ACC[b.cpp]:-}" "${ACC[b.cpu]:-}" "${ACC[b.gcpu]:-}" "${ACC[b.fail]:-0}" "${RES[b.err]:-}" \
+  "${ACC[c.mpps]:-}" "${ACC[c.dut_mpps]:-}" "${ACC[c.cpp]:-}" "${ACC[c.cpu]:-}" "${ACC[c.gcpu]:-}" "${ACC[c.fail]:-0}" "${RES[c.err]:-}" <<'EOF'
 import json, statistics, sys
 a = sys.argv[1:]
 as_json, duration, warmup, rounds, sel = a[0] == "1", int(a[1]), int(a[2]), int(a[3]), a[4]
@@ -669,10 +673,11 @@ def med(v):
     return statistics.median(v) if v else None
 rows = []
 for i, name in enumerate(["testpmd-io", "ovs-dpdk", "vlab"]):
-    mpps, dut, cpp, cpu, fails, err = a[5 + 6 * i: 11 + 6 * i]
+    mpps, dut, cpp, cpu, gcpu, fails, err = a[5 + 7 * i: 12 + 7 * i]
     if sel[i] != "1":
         continue
-    mpps, dut, cpp, cpu, fails = nums(mpps), nums(dut), nums(cpp), nums(cpu), int(fails)
+    mpps, dut, cpp, cpu, gcpu = nums(mpps), nums(dut), nums(cpp), nums(cpu), nums(gcpu)
+    fails = int(fails)
     if err and err != "failed":
         error = err
     elif fails:
@@ -681,8 +686,10 @@ for i, name in enumerate(["testpmd-io", "ovs-dpdk", "vlab"]):
         error = None
     rows.append({"name": name, "mpps": med(mpps), "dut_mpps": med(dut),
                  "cycles_per_packet": med(cpp), "pmd_cpu_share": med(cpu),
+                 "generator_cpu_share": med(gcpu),
                  "rounds": {"mpps": mpps, "dut_mpps": dut, "cycles_per_packet": cpp,
-                            "pmd_cpu_share": cpu}, "error": error})
+                            "pmd_cpu_share": cpu, "generator_cpu_share": gcpu},
+                 "error": error})
 by = {r["name"]: r for r in rows}
 def ratio(x, y, key):
     if x in by and y in by and by[x][key] and by[y][key]:
@@ -706,17 +713,20 @@ f = lambda v, fmt: "-" if v is None else fmt % v
 print()
 print("vhost-user forwarding, 64-byte frames, %d s window after %d s warm-up%s" % (
     duration, warmup, ", median of %d rounds" % rounds if rounds > 1 else ""))
-print("%-12s %8s %9s %11s %8s  %s" % ("device", "Mpps", "dut Mpps", "cycles/pkt", "pmd cpu", ""))
+print("%-12s %8s %9s %11s %8s %8s  %s" % ("device", "Mpps", "dut Mpps", "cycles/pkt",
+                                          "pmd cpu", "gen cpu", ""))
+pct = lambda v: "-" if v is None else "%.0f%%" % (100 * v)
 disturbed = False
 for r in rows:
     note = r["error"] or ""
-    if r["pmd_cpu_share"] is not None and r["pmd_cpu_share"] < 0.9:
+    if any(v is not None and v < 0.9 for v in (r["pmd_cpu_share"], r["generator_cpu_share"])):
         note, disturbed = (note + " disturbed").strip(), True
-    print("%-12s %8s %9s %11s %8s  %s" % (r["name"], f(r["mpps"], "%.2f"), f(r["dut_mpps"], "%.2f"),
-          f(r["cycles_per_packet"], "%.1f"), f(r["pmd_cpu_share"] and 100 * r["pmd_cpu_share"], "%.0f%%"), note))
+    print("%-12s %8s %9s %11s %8s %8s  %s" % (r["name"], f(r["mpps"], "%.2f"), f(r["dut_mpps"], "%.2f"),
+          f(r["cycles_per_packet"], "%.1f"), pct(r["pmd_cpu_share"]),
+          pct(r["generator_cpu_share"]), note))
 if disturbed:
-    print("disturbed: the polling thread got under 90% of its CPU (other load on it);")
-    print("           its cycles/pkt is inflated - rerun on an idle machine")
+    print("disturbed: the device's polling thread (pmd cpu) or the generator (gen cpu) got")
+    print("           under 90% of its CPU: other load ran there; rerun on an idle machine")
 print()
 for r in ratios:
     met = "n/a" if r["met"] is None else ("met" if r["met"] else "NOT met")
