@@ -131,24 +131,33 @@ log() { echo "bench: $*" >&5; }
 taskset -pc "$GEN_CPU" $$ >/dev/null 2>&1 || true
 
 # Warn when the machine is busy before we start: the figures would be skewed.
+proc_ticks() {   # "PID TICKS COMM" of every process
+  cat /proc/[0-9]*/stat 2>/dev/null |
+    awk '{ c = $0; sub(/^[0-9]+ \(/, "", c); sub(/\) .*/, "", c); r = $0; sub(/^.*\) /, "", r)
+           split(r, f, " "); print $1, f[12] + f[13], c }'
+}
 check_idle() {
-  local a b
-  a=$(grep -E "^cpu($GEN_CPU|$DUT_CPU) " /proc/stat)
+  local a b pa pb
+  a=$(grep -E "^cpu($GEN_CPU|$DUT_CPU) " /proc/stat); pa=$(proc_ticks)
   sleep 1
-  b=$(grep -E "^cpu($GEN_CPU|$DUT_CPU) " /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN {
+  b=$(grep -E "^cpu($GEN_CPU|$DUT_CPU) " /proc/stat); pb=$(proc_ticks)
+  BUSY=$(awk -v a="$a" -v b="$b" 'BEGIN {
     n = split(a, la, "\n"); split(b, lb, "\n")
     for (i = 1; i <= n; i++) {
       split(la[i], x, " "); split(lb[i], y, " "); tot = 0
       for (k = 2; k <= 9; k++) tot += y[k] - x[k]
       idle = (y[5] - x[5]) + (y[6] - x[6])
-      if (tot > 0 && (tot - idle) / tot > 0.15) printf "%s %d%% busy\n", x[1], 100 * (tot - idle) / tot
-    }}'
+      if (tot > 0 && (tot - idle) / tot > 0.15) printf "%s %d%% busy ", x[1], 100 * (tot - idle) / tot
+    }}')
+  # the busiest processes over that second
+  HOGS=$(awk 'NR == FNR { t[$1] = $2; next } ($1 in t) && $2 - t[$1] > 5 {
+           printf "%d %s(%d)\n", $2 - t[$1], $3, $1 }' <(echo "$pa") <(echo "$pb") |
+         sort -rn | head -3 | awk '{ printf "%s %s%%  ", $2, $1 }')
 }
-busy=$(check_idle)
-if [ -n "$busy" ]; then
-  log "WARNING: the machine is not idle ($(echo $busy)) before the run; figures will be disturbed. Busiest:"
-  ps -eo pid,pcpu,comm --sort=-pcpu | sed -n 2,4p | sed 's/^/bench:   /' >&5
+check_idle
+if [ -n "$BUSY" ]; then
+  log "WARNING: the machine is not idle before the run (${BUSY% }); figures will be disturbed."
+  [ -n "$HOGS" ] && log "WARNING: busiest: $HOGS"
 fi
 
 # ---------------------------------------------------------------- cleanup --
