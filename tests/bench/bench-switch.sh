@@ -708,7 +708,20 @@ for i, name in enumerate(["testpmd-io", "ovs-dpdk", "vlab"]):
                  "error": error})
 by = {r["name"]: r for r in rows}
 def ratio(x, y, key):
-    if x in by and y in by and by[x][key] and by[y][key]:
+    """Median of the per-round ratios over rounds where both devices were
+    measured undisturbed (conditions drift between rounds, so pair within a
+    round); otherwise the ratio of the medians."""
+    if x not in by or y not in by:
+        return None
+    rx, ry = by[x]["rounds"], by[y]["rounds"]
+    def ok(r, k):
+        return (k < len(r[key]) and r["pmd_cpu_share"][k] >= CLEAN
+                and r["generator_cpu_share"][k] >= CLEAN)
+    pairs = [rx[key][k] / ry[key][k] for k in range(min(len(rx[key]), len(ry[key])))
+             if ok(rx, k) and ok(ry, k) and ry[key][k]]
+    if pairs:
+        return statistics.median(pairs)
+    if by[x][key] and by[y][key]:
         return by[x][key] / by[y][key]
     return None
 checks = [
