@@ -10,6 +10,8 @@ PKGS=(
   libjansson-dev libyaml-dev libpcap-dev libnl-3-dev libnl-route-3-dev
   libcmocka-dev
   python3 iproute2 iputils-ping arping procps
+  qemu-system-x86 linux-image-amd64 busybox-static qemu-guest-agent
+  iperf3 tcpdump iputils-ping xz-utils zstd
   openvswitch-switch-dpdk
 )
 HUGEPAGES=${VLAB_HUGEPAGES:-2048}

@@ -1,0 +1,788 @@
+/* `vlab vm ...`: single lab nodes; see vm_cmd.h. Main thread of the vlab CLI. */
+#include "vm_cmd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "args.h"
+#include "lab.h"
+#include "swclient.h"
+#include "table.h"
+#include "vm.h"
+
+static const char vm_usage[] =
+	"usage: vlab vm COMMAND [ARGS]\n"
+	"\n"
+	"Single lab nodes: QEMU guests (kind vm) and network-namespace hosts (kind host).\n"
+	"\n"
+	"commands:\n"
+	"  start NAME [OPTIONS]        start a node and plug its NICs into the switch\n"
+	"  stop NAME [--timeout S]     power a guest off (ACPI), killing it after S seconds\n"
+	"  destroy NAME|--all          remove the node(s) and everything made for them\n"
+	"  status [NAME]               state, agent, addresses (-j for JSON)\n"
+	"  exec NAME -- CMD [ARGS]     run a command in the node; exit status is CMD's\n"
+	"  console NAME                attach to the guest's serial console (Ctrl-] detaches)\n"
+	"  link NAME IFNAME up|down    set a NIC's link\n"
+	"\n"
+	"Every command takes --lab LAB (default: $VLAB_LAB, else \"default\").\n";
+
+static const char start_usage[] =
+	"usage: vlab vm start NAME [--lab LAB] [--kind vm|host] [--cpus N] [--memory SIZE]\n"
+	"                     [--nic network=NET[,ip=CIDR]...[,mac=MAC][,mtu=N][,ifname=IF]]...\n"
+	"                     [--route DST,VIA]... [--forward] [--disk IMAGE]\n"
+	"                     [--kernel FILE [--initrd FILE]] [--append ARGS]\n"
+	"                     [--no-wait] [--timeout SECONDS]\n"
+	"\n"
+	"  --kind      vm (QEMU guest, default) or host (network namespace)\n"
+	"  --cpus      vCPUs (default 1); --memory guest RAM, e.g. 128M or 1G (default 128M)\n"
+	"  --nic       one per interface, in order eth0, eth1, ...; MAC and port name are\n"
+	"              derived from lab/node/index unless given\n"
+	"  --route     DST is a CIDR or \"default\"; VIA the next hop\n"
+	"  --forward   enable IP forwarding (a router node)\n"
+	"  --disk      boot the guest's own qcow2/raw image (see docs/guest-images.md)\n"
+	"  --no-wait   return once QEMU runs instead of when the guest agent answers\n"
+	"  --timeout   seconds to wait for the guest agent (default 120)\n";
+
+const char *vmcmd_lab(const char *opt)
+{
+	const char *env = getenv("VLAB_LAB");
+
+	if (opt && opt[0])
+		return opt;
+	return env && env[0] ? env : "default";
+}
+
+int vmcmd_parse_mem(const char *s, unsigned int *mib, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		goto bad;
+	if (*end == 'G' || *end == 'g')
+		v *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		end++;
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B')
+		end++;
+	if (*end != '\0' || v < 32 || v > 65536)
+		goto bad;
+	*mib = (unsigned int)v;
+	return 0;
+bad:
+	snprintf(err, errlen, "--memory: \"%s\" is not a size from 32M to 64G (e.g. 128M, 1G)",
+		 s);
+	return -EINVAL;
+}
+
+int vmcmd_parse_nic(const char *spec, struct node_nic *nic, char *err, size_t errlen)
+{
+	char buf[512], *save = NULL, *tok;
+	char mac[18];
+
+	memset(nic, 0, sizeof(*nic));
+	if (strlen(spec) >= sizeof(buf)) {
+		snprintf(err, errlen, "--nic: value too long");
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+		const char *key = tok, *val;
+		uint64_t u;
+
+		if (eq == NULL) {
+			snprintf(err, errlen, "--nic: \"%s\" is not KEY=VALUE (keys: network, ip, "
+				 "mac, mtu, ifname)", tok);
+			return -EINVAL;
+		}
+		*eq = '\0';
+		val = eq + 1;
+		if (strcmp(key, "network") == 0) {
+			if (args_name(val, "--nic network", err, errlen) < 0)
+				return -EINVAL;
+			snprintf(nic->network, sizeof(nic->network), "%s", val);
+		} else if (strcmp(key, "ip") == 0) {
+			if (nic->n_addrs == NODE_MAX_ADDRS || strlen(val) >= NODE_ADDR_MAX ||
+			    strchr(val, '/') == NULL) {
+				snprintf(err, errlen, "--nic ip: \"%s\" must be an address with a "
+					 "prefix, e.g. 10.0.0.1/24 (at most %d per NIC)", val,
+					 NODE_MAX_ADDRS);
+				return -EINVAL;
+			}
+			snprintf(nic->addrs[nic->n_addrs++], NODE_ADDR_MAX, "%s", val);
+		} else if (strcmp(key, "mac") == 0) {
+			if (args_mac(val, mac, err, errlen) < 0 || lab_mac_parse(mac, nic->mac) < 0)
+				return -EINVAL;
+			if (nic->mac[0] & 1) {
+				snprintf(err, errlen, "--nic mac: %s is a multicast address", val);
+				return -EINVAL;
+			}
+		} else if (strcmp(key, "mtu") == 0) {
+			if (args_u64(val, 68, 65535, "--nic mtu", &u, err, errlen) < 0)
+				return -EINVAL;
+			nic->mtu = (uint32_t)u;
+		} else if (strcmp(key, "ifname") == 0) {
+			if (strlen(val) == 0 || strlen(val) >= sizeof(nic->ifname) ||
+			    args_name(val, "--nic ifname", err, errlen) < 0) {
+				snprintf(err, errlen, "--nic ifname: \"%s\" must be 1-15 characters "
+					 "from A-Z a-z 0-9 _ . -", val);
+				return -EINVAL;
+			}
+			snprintf(nic->ifname, sizeof(nic->ifname), "%s", val);
+		} else {
+			snprintf(err, errlen, "--nic: unknown key \"%s\" (network, ip, mac, mtu, "
+				 "ifname)", key);
+			return -EINVAL;
+		}
+	}
+	if (nic->network[0] == '\0') {
+		snprintf(err, errlen, "--nic \"%s\": network=NET is required", spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_route(const char *s, struct node_route *r, char *err, size_t errlen)
+{
+	const char *comma = strchr(s, ',');
+
+	if (comma == NULL || comma == s || comma[1] == '\0' ||
+	    (size_t)(comma - s) >= sizeof(r->dst) || strlen(comma + 1) >= sizeof(r->via)) {
+		snprintf(err, errlen, "--route: \"%s\" must be DST,VIA (e.g. default,10.0.0.1 or "
+			 "10.1.0.0/24,10.0.0.254)", s);
+		return -EINVAL;
+	}
+	snprintf(r->dst, sizeof(r->dst), "%.*s", (int)(comma - s), s);
+	snprintf(r->via, sizeof(r->via), "%s", comma + 1);
+	return 0;
+}
+
+/* Value of option argv[*i] ("--x V" or "--x=V"); advances *i. */
+static const char *opt_value(int argc, char *const argv[], int *i, const char *name, char *err,
+			     size_t errlen)
+{
+	const char *a = argv[*i], *eq = strchr(a, '=');
+
+	if (eq)
+		return eq + 1;
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "option --%s needs a value", name);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static bool opt_is(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(a, "--", 2) == 0 && strncmp(a + 2, name, n) == 0 &&
+	       (a[2 + n] == '\0' || a[2 + n] == '=');
+}
+
+int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, char *err,
+		      size_t errlen)
+{
+	struct node *n = &out->node;
+	const char *lab = NULL, *v;
+	uint64_t u;
+
+	memset(out, 0, sizeof(*out));
+	out->wait = true;
+	out->timeout_s = 120;
+	n->kind = NODE_VM;
+	n->cpus = 1;
+	n->mem_mib = 128;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			return 1;
+		if (a[0] != '-') {
+			if (n->name[0]) {
+				snprintf(err, errlen, "unexpected argument \"%s\" (one node per "
+					 "start)", a);
+				return -EINVAL;
+			}
+			if (args_name(a, "node name", err, errlen) < 0)
+				return -EINVAL;
+			snprintf(n->name, sizeof(n->name), "%s", a);
+			continue;
+		}
+#define VALUE(name)                                                                            \
+	do {                                                                                   \
+		v = opt_value(argc, argv, &i, name, err, errlen);                              \
+		if (v == NULL)                                                                 \
+			return -EINVAL;                                                        \
+	} while (0)
+		if (opt_is(a, "lab")) {
+			VALUE("lab");
+			if (args_name(v, "--lab", err, errlen) < 0)
+				return -EINVAL;
+			lab = v;
+		} else if (opt_is(a, "kind")) {
+			VALUE("kind");
+			if (strcmp(v, "vm") && strcmp(v, "host")) {
+				snprintf(err, errlen, "--kind must be vm or host, not \"%s\"", v);
+				return -EINVAL;
+			}
+			n->kind = strcmp(v, "vm") == 0 ? NODE_VM : NODE_HOST;
+		} else if (opt_is(a, "cpus")) {
+			VALUE("cpus");
+			if (args_u64(v, 1, 64, "--cpus", &u, err, errlen) < 0)
+				return -EINVAL;
+			n->cpus = (unsigned int)u;
+		} else if (opt_is(a, "memory")) {
+			VALUE("memory");
+			if (vmcmd_parse_mem(v, &n->mem_mib, err, errlen) < 0)
+				return -EINVAL;
+		} else if (opt_is(a, "nic")) {
+			VALUE("nic");
+			if (n->n_nics == NODE_MAX_NICS) {
+				snprintf(err, errlen, "at most %d --nic options", NODE_MAX_NICS);
+				return -EINVAL;
+			}
+			if (vmcmd_parse_nic(v, &n->nics[n->n_nics], err, errlen) < 0)
+				return -EINVAL;
+			n->n_nics++;
+		} else if (opt_is(a, "route")) {
+			VALUE("route");
+			if (n->n_routes == NODE_MAX_ROUTES) {
+				snprintf(err, errlen, "at most %d --route options", NODE_MAX_ROUTES);
+				return -EINVAL;
+			}
+			if (parse_route(v, &n->routes[n->n_routes++], err, errlen) < 0)
+				return -EINVAL;
+		} else if (!strcmp(a, "--forward")) {
+			n->ip_forward = true;
+		} else if (!strcmp(a, "--no-wait")) {
+			out->wait = false;
+		} else if (opt_is(a, "timeout")) {
+			VALUE("timeout");
+			if (args_u64(v, 1, 3600, "--timeout", &u, err, errlen) < 0)
+				return -EINVAL;
+			out->timeout_s = (int)u;
+		} else if (opt_is(a, "disk") || opt_is(a, "kernel") || opt_is(a, "initrd") ||
+			   opt_is(a, "append")) {
+			char *dst = opt_is(a, "disk")     ? n->disk
+				    : opt_is(a, "kernel") ? n->kernel
+				    : opt_is(a, "initrd") ? n->initrd
+							  : n->append;
+			const char *name = a + 2;
+
+			VALUE(name);
+			if (strlen(v) >= NODE_PATH_MAX) {
+				snprintf(err, errlen, "%.12s: value longer than %d bytes", a,
+					 NODE_PATH_MAX - 1);
+				return -EINVAL;
+			}
+			snprintf(dst, NODE_PATH_MAX, "%s", v);
+		} else {
+			snprintf(err, errlen, "unknown option \"%s\"", a);
+			return -EINVAL;
+		}
+#undef VALUE
+	}
+	if (n->name[0] == '\0') {
+		snprintf(err, errlen, "missing node NAME");
+		return -EINVAL;
+	}
+	if (n->kind == NODE_HOST && (n->disk[0] || n->kernel[0])) {
+		snprintf(err, errlen, "--disk and --kernel are for kind vm, not host");
+		return -EINVAL;
+	}
+	if (n->initrd[0] && !n->kernel[0]) {
+		snprintf(err, errlen, "--initrd needs --kernel");
+		return -EINVAL;
+	}
+	snprintf(out->lab, sizeof(out->lab), "%s", vmcmd_lab(lab));
+	return 0;
+}
+
+/* ---- the commands ---- */
+
+static int usage_error(const char *usage, const char *msg)
+{
+	fprintf(stderr, "vlab: %s\n%s", msg, usage);
+	return VLAB_EXIT_USAGE;
+}
+
+static void on_progress(const char *msg, void *arg)
+{
+	fprintf(stderr, "vlab: %s\n", msg);
+}
+
+/* Calls the switch; prints the error. 0, or -errno (-EREMOTEIO: switch said no). */
+static int sw_call(const struct vlab_opts *opts, const char *method, json_t *params,
+		   bool quiet_enoent)
+{
+	const char *path = swc_socket_path(opts->socket);
+	struct swc_error e = {0};
+	struct swc *c = NULL;
+	json_t *res = NULL;
+	int rc;
+
+	rc = swc_connect(path, &c);
+	if (rc < 0) {
+		fprintf(stderr,
+			"vlab: cannot reach vlab-switchd at %s (%s): start it, or point --socket "
+			"/ VLAB_SWITCH_SOCKET at it\n",
+			path, strerror(-rc));
+		json_decref(params);
+		return rc;
+	}
+	rc = swc_call(c, method, params, &res, &e);
+	if (rc == -EREMOTEIO && !(quiet_enoent && e.code == -ENOENT))
+		fprintf(stderr, "vlab: switch: %s\n", e.message);
+	else if (rc < 0 && rc != -EREMOTEIO)
+		fprintf(stderr, "vlab: switch request %s failed: %s\n", method, strerror(-rc));
+	json_decref(res);
+	json_decref(params);
+	swc_close(c);
+	return rc;
+}
+
+/* Unplugs every NIC of a recorded node from the switch (missing ports are fine). */
+static void unplug(const struct vlab_opts *opts, const struct node *n)
+{
+	for (int i = 0; i < n->n_nics; i++)
+		if (n->nics[i].port[0])
+			sw_call(opts, "port.del", json_pack("{s:s}", "name", n->nics[i].port),
+				true);
+}
+
+static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
+{
+	struct vmcmd_start s;
+	struct vm_opts vo = {.progress = on_progress};
+	char err[1024], outer[NODE_MAX_NICS][16] = {{0}};
+	struct timespec t0, t1;
+	int rc;
+
+	rc = vmcmd_parse_start(argc, argv, &s, err, sizeof(err));
+	if (rc == 1) {
+		fputs(start_usage, stdout);
+		return VLAB_EXIT_OK;
+	}
+	if (rc < 0)
+		return usage_error(start_usage, err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* the switch must be there before a guest boots: check it first */
+	if (sw_call(opts, "version", NULL, false) < 0)
+		return VLAB_EXIT_FAIL;
+	/* QEMU waits for the switch to connect to each vhost-user socket before
+	 * the guest runs, so a guest's ports are added first (they wait for the
+	 * sockets); a host's af-packet ports need its veths, so they come after */
+	struct vm_status st;
+	if (vm_status(s.lab, s.node.name, &st) == 0 && strcmp(st.state, "stopped") &&
+	    strcmp(st.state, "absent")) {
+		fprintf(stderr, "vlab: node \"%s\" of lab \"%s\" already exists (%s); destroy it "
+			"first\n", s.node.name, s.lab, st.state);
+		return VLAB_EXIT_FAIL;
+	}
+	rc = vm_node_defaults(s.lab, &s.node);
+	if (rc < 0) {
+		snprintf(err, sizeof(err), "node \"%s\": names or paths too long", s.node.name);
+		goto out_fail;
+	}
+	if (s.node.kind == NODE_VM) {
+		/* recorded before its ports exist, so destroy can always unplug them */
+		struct lab_record rec = {.created = time(NULL)};
+
+		rc = lab_record_save(s.lab, &s.node, &rec);
+		if (rc < 0) {
+			snprintf(err, sizeof(err), "node \"%s\": cannot write its record under %s: "
+				 "%s", s.node.name, lab_run_dir(), strerror(-rc));
+			goto out_fail;
+		}
+	}
+	if (s.node.kind == NODE_HOST) {
+		rc = vm_start(s.lab, &s.node, &vo, outer, err, sizeof(err));
+		if (rc < 0)
+			goto out_fail;
+	}
+	for (int i = 0; i < s.node.n_nics; i++) {
+		const struct node_nic *c = &s.node.nics[i];
+		json_t *p = s.node.kind == NODE_VM
+				    ? json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type",
+						"vhost-user", "network", c->network, "path", c->sock)
+				    : json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type",
+						"af-packet", "network", c->network, "iface",
+						outer[i]);
+
+		if (sw_call(opts, "port.add", p, false) < 0) {
+			snprintf(err, sizeof(err), "node \"%s\": NIC %s could not be plugged into "
+				 "network \"%s\"", s.node.name, c->ifname, c->network);
+			rc = -EIO;
+			goto out_fail;
+		}
+	}
+	if (s.node.kind == NODE_VM) {
+		rc = vm_start(s.lab, &s.node, &vo, outer, err, sizeof(err));
+		if (rc < 0)
+			goto out_fail;
+	}
+	if (s.node.kind == NODE_VM && s.wait) {
+		rc = vm_wait_ready(s.lab, s.node.name, s.timeout_s * 1000, err, sizeof(err));
+		if (rc < 0)
+			goto out_fail;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (opts->json || opts->pretty) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:f}", "lab", s.lab, "node", s.node.name,
+				      "state", s.wait || s.node.kind == NODE_HOST ? "ready"
+										   : "started",
+				      "seconds",
+				      (double)(t1.tv_sec - t0.tv_sec) +
+					      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		json_dumpf(o, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf("%s/%s: %s in %.1f s\n", s.lab, s.node.name,
+		       s.wait || s.node.kind == NODE_HOST ? "ready" : "started",
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	return VLAB_EXIT_OK;
+
+out_fail:
+	fprintf(stderr, "vlab: %s\n", err);
+	fprintf(stderr, "vlab: node \"%s\" is left as it is for inspection; remove it with "
+		"`vlab vm destroy %s --lab %s`\n", s.node.name, s.node.name, s.lab);
+	return VLAB_EXIT_FAIL;
+}
+
+/* Parses "NAME [--lab LAB] [--timeout S] [--all]" style arguments. */
+struct simple_args {
+	const char *name;
+	const char *lab;
+	const char *pos[4];
+	int npos;
+	int timeout_s;
+	bool all;
+	int dashdash; /* index after "--", or -1 */
+};
+
+static int parse_simple(int argc, char **argv, struct simple_args *a, char *err, size_t errlen)
+{
+	uint64_t u;
+
+	memset(a, 0, sizeof(*a));
+	a->dashdash = -1;
+	a->timeout_s = -1;
+	for (int i = 0; i < argc; i++) {
+		const char *v;
+
+		if (!strcmp(argv[i], "--")) {
+			a->dashdash = i + 1;
+			break;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+		if (opt_is(argv[i], "lab")) {
+			v = opt_value(argc, argv, &i, "lab", err, errlen);
+			if (v == NULL || args_name(v, "--lab", err, errlen) < 0)
+				return -EINVAL;
+			a->lab = v;
+		} else if (opt_is(argv[i], "timeout")) {
+			v = opt_value(argc, argv, &i, "timeout", err, errlen);
+			if (v == NULL || args_u64(v, 0, 3600, "--timeout", &u, err, errlen) < 0)
+				return -EINVAL;
+			a->timeout_s = (int)u;
+		} else if (!strcmp(argv[i], "--all")) {
+			a->all = true;
+		} else if (argv[i][0] == '-') {
+			snprintf(err, errlen, "unknown option \"%s\"", argv[i]);
+			return -EINVAL;
+		} else if (a->npos < 4) {
+			a->pos[a->npos++] = argv[i];
+		} else {
+			snprintf(err, errlen, "too many arguments");
+			return -EINVAL;
+		}
+	}
+	a->lab = vmcmd_lab(a->lab);
+	a->name = a->npos ? a->pos[0] : NULL;
+	if (a->name && args_name(a->name, "node name", err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int cmd_stop(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const char u[] = "usage: vlab vm stop NAME [--lab LAB] [--timeout SECONDS]\n";
+	struct simple_args a;
+	char err[512];
+	int rc = parse_simple(argc, argv, &a, err, sizeof(err));
+
+	if (rc == 1)
+		return fputs(u, stdout), VLAB_EXIT_OK;
+	if (rc < 0 || a.npos != 1)
+		return usage_error(u, rc < 0 ? err : "give one node NAME");
+	rc = vm_stop(a.lab, a.name, (a.timeout_s < 0 ? 10 : a.timeout_s) * 1000, err,
+		     sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "vlab: %s\n", err);
+		return VLAB_EXIT_FAIL;
+	}
+	return VLAB_EXIT_OK;
+}
+
+static int destroy_one(const struct vlab_opts *opts, const char *lab, const char *name)
+{
+	struct lab_record rec;
+	struct node n;
+	char err[512];
+
+	if (lab_record_load(lab, name, &n, &rec) == 0)
+		unplug(opts, &n);
+	if (vm_destroy(lab, name, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vlab: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_destroy(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const char u[] = "usage: vlab vm destroy NAME|--all [--lab LAB]\n";
+	char names[LAB_MAX_NODES][NODE_NAME_MAX], err[512];
+	struct simple_args a;
+	int rc = parse_simple(argc, argv, &a, err, sizeof(err)), n, failed = 0;
+
+	if (rc == 1)
+		return fputs(u, stdout), VLAB_EXIT_OK;
+	if (rc < 0 || (a.all ? a.npos != 0 : a.npos != 1))
+		return usage_error(u, rc < 0 ? err : "give one node NAME, or --all");
+	if (!a.all) {
+		if (lab_node_dir(a.lab, a.name, err, sizeof(err)) == 0 && access(err, F_OK) < 0) {
+			fprintf(stderr, "vlab: node \"%s\" of lab \"%s\" does not exist\n", a.name,
+				a.lab);
+			return VLAB_EXIT_FAIL;
+		}
+		return destroy_one(opts, a.lab, a.name) < 0 ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
+	}
+	n = lab_list_nodes(a.lab, names, LAB_MAX_NODES);
+	for (int i = 0; i < n; i++)
+		failed += destroy_one(opts, a.lab, names[i]) < 0;
+	return failed ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
+}
+
+static json_t *status_json(const char *lab, const char *name)
+{
+	struct vm_status st;
+	struct lab_record rec;
+	struct node n;
+	json_t *nics = json_array();
+
+	vm_status(lab, name, &st);
+	if (lab_record_load(lab, name, &n, &rec) == 0)
+		for (int i = 0; i < n.n_nics; i++) {
+			json_t *addrs = json_array();
+			char mac[18];
+
+			for (int k = 0; k < n.nics[i].n_addrs; k++)
+				json_array_append_new(addrs, json_string(n.nics[i].addrs[k]));
+			lab_mac_format(n.nics[i].mac, mac);
+			json_array_append_new(nics, json_pack("{s:s,s:s,s:s,s:s,s:o}", "ifname",
+							      n.nics[i].ifname, "mac", mac,
+							      "network", n.nics[i].network, "port",
+							      n.nics[i].port, "addrs", addrs));
+		}
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:o}", "lab", lab, "name", name, "kind",
+			 st.kind == NODE_VM ? "vm" : "host", "state", st.state, "pid", (int)st.pid,
+			 "agent", st.agent, "created", (json_int_t)st.created, "nics", nics);
+}
+
+static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const char u[] = "usage: vlab vm status [NAME] [--lab LAB]\n";
+	static const struct table_col cols[] = {{"NODE", false},  {"KIND", false},
+						{"STATE", false}, {"AGENT", false},
+						{"PID", true},    {"INTERFACES", false}};
+	char names[LAB_MAX_NODES][NODE_NAME_MAX], err[512];
+	struct simple_args a;
+	json_t *arr = json_array();
+	int rc = parse_simple(argc, argv, &a, err, sizeof(err)), n;
+
+	if (rc == 1)
+		return fputs(u, stdout), VLAB_EXIT_OK;
+	if (rc < 0 || a.npos > 1)
+		return json_decref(arr), usage_error(u, rc < 0 ? err : "give at most one NAME");
+	if (a.name) {
+		if (lab_node_dir(a.lab, a.name, err, sizeof(err)) == 0 && access(err, F_OK) < 0) {
+			fprintf(stderr, "vlab: node \"%s\" of lab \"%s\" does not exist\n", a.name,
+				a.lab);
+			json_decref(arr);
+			return VLAB_EXIT_FAIL;
+		}
+		json_array_append_new(arr, status_json(a.lab, a.name));
+	} else {
+		n = lab_list_nodes(a.lab, names, LAB_MAX_NODES);
+		for (int i = 0; i < n; i++)
+			json_array_append_new(arr, status_json(a.lab, names[i]));
+	}
+	if (opts->json || opts->pretty) {
+		json_dumpf(arr, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+		putchar('\n');
+	} else {
+		struct table *t = table_new(cols, 6);
+		size_t i;
+		json_t *o;
+
+		json_array_foreach(arr, i, o)
+		{
+			char pid[16], ifs[512] = "";
+			size_t k, len = 0;
+			json_t *nic;
+
+			snprintf(pid, sizeof(pid), "%d",
+				 (int)json_integer_value(json_object_get(o, "pid")));
+			json_array_foreach(json_object_get(o, "nics"), k, nic)
+			{
+				json_t *ad = json_object_get(nic, "addrs");
+
+				len += (size_t)snprintf(
+					ifs + len, sizeof(ifs) - len, "%s%s:%s%s%s", k ? " " : "",
+					json_string_value(json_object_get(nic, "ifname")),
+					json_string_value(json_object_get(nic, "network")),
+					json_array_size(ad) ? "=" : "",
+					json_array_size(ad) ? json_string_value(json_array_get(ad, 0))
+							    : "");
+				if (len >= sizeof(ifs))
+					break;
+			}
+			const char *cells[] = {
+				json_string_value(json_object_get(o, "name")),
+				json_string_value(json_object_get(o, "kind")),
+				json_string_value(json_object_get(o, "state")),
+				strcmp(json_string_value(json_object_get(o, "kind")), "vm")
+					? "-"
+				: json_is_true(json_object_get(o, "agent")) ? "ready"
+									     : "no",
+				json_integer_value(json_object_get(o, "pid")) ? pid : "-",
+				ifs,
+			};
+			table_add_row(t, cells);
+		}
+		if (json_array_size(arr) == 0)
+			printf("no nodes in lab \"%s\"\n", a.lab);
+		else
+			table_print(t, stdout);
+		table_free(t);
+	}
+	json_decref(arr);
+	return VLAB_EXIT_OK;
+}
+
+static int cmd_exec(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const char u[] = "usage: vlab vm exec NAME [--lab LAB] [--timeout S] -- CMD [ARGS]\n";
+	struct vm_exec_result r;
+	struct simple_args a;
+	char err[512];
+	int rc = parse_simple(argc, argv, &a, err, sizeof(err));
+
+	if (rc == 1)
+		return fputs(u, stdout), VLAB_EXIT_OK;
+	if (rc < 0 || a.npos != 1 || a.dashdash < 0 || a.dashdash >= argc)
+		return usage_error(u, rc < 0 ? err : "give NAME, then -- and the command");
+	rc = vm_exec(a.lab, a.name, (const char *const *)&argv[a.dashdash],
+		     (a.timeout_s < 0 ? 60 : a.timeout_s) * 1000, &r, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "vlab: %s\n", err);
+		return VLAB_EXIT_FAIL;
+	}
+	if (opts->json || opts->pretty) {
+		json_t *o = json_pack("{s:i,s:s%,s:s%,s:b}", "exit_code", r.exit_code, "stdout",
+				      r.out ? r.out : "", r.out ? r.out_len : 0, "stderr",
+				      r.err ? r.err : "", r.err ? r.err_len : 0, "timed_out",
+				      r.timed_out);
+
+		json_dumpf(o, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
+		putchar('\n');
+		json_decref(o);
+		rc = 0;
+	} else {
+		if (r.out_len)
+			fwrite(r.out, 1, r.out_len, stdout);
+		if (r.err_len)
+			fwrite(r.err, 1, r.err_len, stderr);
+		rc = r.exit_code;
+		if (r.timed_out)
+			fprintf(stderr, "vlab: command timed out\n");
+	}
+	vm_exec_result_free(&r);
+	return rc;
+}
+
+static int cmd_console(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const char u[] = "usage: vlab vm console NAME [--lab LAB]\n";
+	struct simple_args a;
+	char err[512];
+	int rc = parse_simple(argc, argv, &a, err, sizeof(err));
+
+	if (rc == 1)
+		return fputs(u, stdout), VLAB_EXIT_OK;
+	if (rc < 0 || a.npos != 1)
+		return usage_error(u, rc < 0 ? err : "give one node NAME");
+	if (vm_console(a.lab, a.name, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vlab: %s\n", err);
+		return VLAB_EXIT_FAIL;
+	}
+	return VLAB_EXIT_OK;
+}
+
+static int cmd_link(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const char u[] = "usage: vlab vm link NAME IFNAME up|down [--lab LAB]\n";
+	struct simple_args a;
+	char err[512];
+	int rc = parse_simple(argc, argv, &a, err, sizeof(err));
+
+	if (rc == 1)
+		return fputs(u, stdout), VLAB_EXIT_OK;
+	if (rc < 0 || a.npos != 3 || (strcmp(a.pos[2], "up") && strcmp(a.pos[2], "down")))
+		return usage_error(u, rc < 0 ? err : "give NAME, IFNAME and up or down");
+	if (vm_link(a.lab, a.name, a.pos[1], strcmp(a.pos[2], "up") == 0, err, sizeof(err)) <
+	    0) {
+		fprintf(stderr, "vlab: %s\n", err);
+		return VLAB_EXIT_FAIL;
+	}
+	return VLAB_EXIT_OK;
+}
+
+int vm_cmd_run(const struct vlab_opts *opts, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(const struct vlab_opts *, int, char **);
+	} cmds[] = {
+		{"start", cmd_start},	{"stop", cmd_stop}, {"destroy", cmd_destroy},
+		{"status", cmd_status}, {"exec", cmd_exec}, {"console", cmd_console},
+		{"link", cmd_link},
+	};
+
+	if (argc == 0 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help") ||
+	    !strcmp(argv[0], "help")) {
+		fputs(vm_usage, argc == 0 ? stderr : stdout);
+		return argc == 0 ? VLAB_EXIT_USAGE : VLAB_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			return cmds[i].fn(opts, argc - 1, argv + 1);
+	fprintf(stderr, "vlab: unknown command \"vm %s\"\n%s", argv[0], vm_usage);
+	return VLAB_EXIT_USAGE;
+}

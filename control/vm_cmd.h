@@ -1,0 +1,39 @@
+/* `vlab vm ...`: single lab nodes (QEMU guests and namespace hosts): start,
+ * stop, destroy, status, exec, console, link. Starting a node also plugs its
+ * NICs into vlab-switchd; destroying it unplugs them.
+ *
+ * The argv parsers are pure and unit-tested; vm_cmd_run() does the work.
+ * Threads: main thread of the vlab CLI (vmhost may use worker threads). */
+#ifndef VLAB_VM_CMD_H
+#define VLAB_VM_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "node.h"
+#include "vlab.h"
+
+/* What `vlab vm start` was asked for. */
+struct vmcmd_start {
+	char lab[NODE_NAME_MAX];
+	struct node node;
+	bool wait;         /* wait for the guest agent (default) */
+	int timeout_s;     /* readiness timeout */
+};
+
+/* Parses one --nic value: "network=NET[,ip=CIDR]...[,mac=MAC][,mtu=N][,ifname=IF]".
+ * 0 or -EINVAL with a message. */
+int vmcmd_parse_nic(const char *spec, struct node_nic *nic, char *err, size_t errlen);
+/* Parses a memory size: "128", "128M", "1G" (MiB when no unit). */
+int vmcmd_parse_mem(const char *s, unsigned int *mib, char *err, size_t errlen);
+/* Parses the words after `vlab vm start`. 0, 1 for --help, or -EINVAL. */
+int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, char *err,
+		      size_t errlen);
+
+/* The lab named by --lab, $VLAB_LAB, or "default". */
+const char *vmcmd_lab(const char *opt);
+
+/* Entry of the `vm` command group. */
+int vm_cmd_run(const struct vlab_opts *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,84 @@
+/* Life cycle of lab nodes: QEMU guests (start, readiness through the guest
+ * agent, graceful stop, destroy, status, link up/down, exec, console) and
+ * namespace hosts (create, exec, destroy), recorded in the lab's state
+ * directory (lab.h) so destroy works after a crash.
+ *
+ * Runs on the caller's thread; vm_start_parallel() runs a bounded pool of
+ * worker threads, each handling whole nodes. The switch is not touched here:
+ * callers attach the NICs (node_nic.sock / nsh outer ends) to it. */
+#ifndef VLAB_VM_H
+#define VLAB_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lab.h"
+#include "node.h"
+
+struct vm_opts {
+	const char *image_cache; /* NULL: the default cache */
+	void (*progress)(const char *msg, void *arg); /* long steps; may be NULL */
+	void *arg;
+	int ready_timeout_ms; /* 0: do not wait for the guest agent */
+};
+
+struct vm_status {
+	char name[NODE_NAME_MAX];
+	enum node_kind kind;
+	char state[24];   /* running, paused, shutdown, stopped, absent, ... */
+	pid_t pid;        /* QEMU, 0 if none */
+	bool agent;       /* the guest agent answers (VMs) */
+	long created;     /* seconds since the epoch */
+	char netns[NODE_NAME_MAX * 2];
+};
+
+struct vm_exec_result {
+	int exit_code; /* 128 + signal when killed */
+	char *out;
+	size_t out_len;
+	char *err;
+	size_t err_len;
+	bool timed_out;
+};
+
+/* Fills what the node leaves empty, stably from (lab, node, NIC index): NIC
+ * names eth0.., MACs 52:54:00:xx:xx:xx, switch port names NODE-IFNAME and
+ * vhost-user socket paths in the node directory. Pure apart from reading the
+ * run directory setting. 0 or -ENAMETOOLONG. */
+int vm_node_defaults(const char *lab, struct node *n);
+
+/* Namespace and outer-interface prefix of a host node (stable, short). */
+void vm_host_names(const char *lab, const char *node, char *nsname, size_t nslen, char *prefix,
+		   size_t plen);
+
+/* Starts a node (VM: QEMU daemonized, optionally waits for its agent; host:
+ * namespace with its veths). Records everything first, so vm_destroy() can
+ * undo a half-done start. For hosts, `outer` (may be NULL) receives the
+ * root-namespace interface of each NIC. */
+int vm_start(const char *lab, struct node *n, const struct vm_opts *o,
+	     char outer[][16], char *err, size_t errlen);
+
+/* Starts nodes with at most `workers` at a time; err[i] gets node i's error.
+ * Returns 0 when all started, else the first error. */
+int vm_start_parallel(const char *lab, struct node *nodes, int n, int workers,
+		      const struct vm_opts *o, char (*errs)[256]);
+
+int vm_wait_ready(const char *lab, const char *name, int timeout_ms, char *err, size_t errlen);
+/* VM: QMP system_powerdown, then kill after timeout_ms. */
+int vm_stop(const char *lab, const char *name, int timeout_ms, char *err, size_t errlen);
+/* Kills / removes everything the node's record names, then its directory.
+ * 0 also when parts were already gone. */
+int vm_destroy(const char *lab, const char *name, char *err, size_t errlen);
+int vm_status(const char *lab, const char *name, struct vm_status *st);
+int vm_link(const char *lab, const char *name, const char *ifname, bool up, char *err,
+	    size_t errlen);
+/* Runs argv in the node (PATH searched), capturing output. */
+int vm_exec(const char *lab, const char *name, const char *const argv[], int timeout_ms,
+	    struct vm_exec_result *out, char *err, size_t errlen);
+void vm_exec_result_free(struct vm_exec_result *r);
+/* Attaches the terminal to the node's serial console (VM) or runs a shell in
+ * its namespace (host). Returns when the user detaches (Ctrl-]). */
+int vm_console(const char *lab, const char *name, char *err, size_t errlen);
+
+#endif
