@@ -58,7 +58,7 @@ static void test_tcg(void **state)
 	assert_int_equal(qemu_build_argv(&node, &o, &files, &a), 0);
 	assert_string_equal(a.argv[0], "qemu-system-x86_64");
 	assert_null(a.argv[a.argc]);
-	assert_non_null(opt_with(&a, "-machine", "accel=tcg"));
+	assert_non_null(opt_with(&a, "-accel", "tcg,tb-size="));
 	assert_non_null(opt_with(&a, "-cpu", "qemu64"));
 	assert_string_equal(a.argv[find(&a, "-m", 0) + 1], "128");
 	assert_string_equal(a.argv[find(&a, "-smp", 0) + 1], "1");
@@ -102,7 +102,7 @@ static void test_kvm(void **state)
 	node.nics[0].mtu = 9000;
 	assert_int_equal(qemu_build_argv(&node, &o, &files, &a), 0);
 	assert_string_equal(a.argv[0], "/opt/qemu");
-	assert_non_null(opt_with(&a, "-machine", "accel=kvm"));
+	assert_non_null(opt_with(&a, "-accel", "kvm"));
 	assert_non_null(opt_with(&a, "-cpu", "host"));
 	assert_string_equal(a.argv[find(&a, "-smp", 0) + 1], "2");
 	assert_string_equal(a.argv[find(&a, "-m", 0) + 1], "512");
