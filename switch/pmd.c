@@ -115,7 +115,15 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 		bytes += m->pkt_len;
 		if (likely(len >= 14))
 			pmd_macs(m, &dst, &src);
-		fwd_decide(sw->fdb, dp->port_net, net, in_port, dst, src, len, now, &res);
+		bool learn = src != pmd->learnt[in_port].src || now != pmd->learnt[in_port].now;
+
+		fwd_decide(sw->fdb, dp->port_net, net, in_port, dst, src, len, now, learn, &res);
+		if (learn && res.action != FWD_DROP &&
+		    (res.learn == FDB_LEARN_REFRESHED || res.learn == FDB_LEARN_NEW ||
+		     res.learn == FDB_LEARN_MOVED)) {
+			pmd->learnt[in_port].src = src;
+			pmd->learnt[in_port].now = now;
+		}
 		if (unlikely(res.learn_event)) {
 			if (res.learn == FDB_LEARN_NEW || res.learn == FDB_LEARN_MOVED)
 				nctr->learned++;

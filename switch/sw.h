@@ -71,6 +71,12 @@ struct sw_pmd {
 	struct sw_txbuf tx[SW_MAX_PORTS];
 	uint16_t dirty[SW_MAX_PORTS]; /* ports with a non-empty TX buffer */
 	uint16_t n_dirty;
+	/* last source MAC learned per receiving port and the second it was: the
+	 * same source again within that second needs no FDB write */
+	struct {
+		uint64_t src;
+		uint32_t now;
+	} learnt[SW_MAX_PORTS];
 } __rte_cache_aligned;
 
 /* What a PMD needs to send on a port. */

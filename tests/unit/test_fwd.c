@@ -37,7 +37,7 @@ static int teardown(void **state)
 static void decide(struct fdb *fdb, uint16_t net, uint16_t in, uint64_t dst, uint64_t src,
 		   struct fwd_result *r)
 {
-	fwd_decide(fdb, port_net, net, in, dst, src, 60, 1, r);
+	fwd_decide(fdb, port_net, net, in, dst, src, 60, 1, true, r);
 }
 
 static void test_unknown_then_unicast(void **state)
@@ -73,7 +73,7 @@ static void test_drops(void **state)
 	struct fdb *fdb = *state;
 	struct fwd_result r;
 
-	fwd_decide(fdb, port_net, 0, 1, MAC_B, MAC_A, 13, 1, &r);
+	fwd_decide(fdb, port_net, 0, 1, MAC_B, MAC_A, 13, 1, true, &r);
 	assert_int_equal(r.action, FWD_DROP);
 	assert_int_equal(r.reason, SW_DROP_RUNT);
 	decide(fdb, 0, 1, MAC_B, BCAST, &r);
@@ -122,6 +122,22 @@ static void test_learn_limit_still_forwards(void **state)
 	assert_int_equal(r.learn, FDB_LEARN_LIMIT);
 }
 
+static void test_no_learn(void **state)
+{
+	struct fdb *fdb = *state;
+	struct fwd_result r;
+
+	/* the caller knows the source is fresh: no learning, still forwarded */
+	fwd_decide(fdb, port_net, 0, 1, BCAST, MAC_A, 60, 1, false, &r);
+	assert_int_equal(r.action, FWD_FLOOD);
+	assert_false(r.learn_event);
+	assert_int_equal(fdb_lookup(fdb, 0, MAC_A), -1);
+	/* invalid sources are dropped whatever the caller says */
+	fwd_decide(fdb, port_net, 0, 1, MAC_B, BCAST, 60, 1, false, &r);
+	assert_int_equal(r.action, FWD_DROP);
+	assert_int_equal(r.reason, SW_DROP_SRC_MULTICAST);
+}
+
 static void test_flood_set(void **state)
 {
 	uint16_t members[] = {1, 2, 3, 7}, out[4];
@@ -142,6 +158,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_isolation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learn_limit_still_forwards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_learn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_set, setup, teardown),
 	};
 
