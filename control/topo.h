@@ -1,0 +1,83 @@
+/* Lab topologies: the model a topology file describes (networks, nodes,
+ * expectations), its parser and validator (YAML, libyaml), and the automatic
+ * VNIs, subnets and addresses.
+ *
+ * Pure: a file's text in, a model or a list of problems out; no processes,
+ * no switch. Runs on the caller's thread. The file format is documented in
+ * docs/topology.md. */
+#ifndef VLAB_TOPO_H
+#define VLAB_TOPO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node.h"
+
+#define TOPO_MAX_NETS    64
+#define TOPO_MAX_NODES   64
+#define TOPO_MAX_EXPECT  64
+#define TOPO_MAX_ERRORS  64
+#define TOPO_MSG_MAX     256
+
+struct topo_net {
+	char name[NODE_NAME_MAX];
+	uint32_t vni;        /* given or assigned (stable) */
+	char subnet[NODE_ADDR_MAX]; /* IPv4 CIDR, given or assigned ("" if none) */
+	bool vni_auto;
+	bool subnet_auto;
+	int line, col;       /* where the network is defined (1-based) */
+};
+
+/* An expectation of the `expect:` section: FROM reaches (or not) TO, where
+ * both are node names, or NODE:IFNAME. */
+struct topo_expect {
+	char from[NODE_NAME_MAX * 2];
+	char to[NODE_NAME_MAX * 2];
+	bool reach;
+	int line, col;
+};
+
+struct topo {
+	char name[NODE_NAME_MAX];
+	struct topo_net nets[TOPO_MAX_NETS];
+	int n_nets;
+	/* nodes in file order; nics[].network names a topo_net; addrs filled
+	 * (given or assigned); MAC left zero unless given (vmhost derives it) */
+	struct node nodes[TOPO_MAX_NODES];
+	int n_nodes;
+	int node_line[TOPO_MAX_NODES], node_col[TOPO_MAX_NODES];
+	struct topo_expect expect[TOPO_MAX_EXPECT];
+	int n_expect;
+};
+
+/* One problem found in a file: position and a message naming the thing and
+ * the fix, e.g. `node "r1": network "lan9" is not defined (networks: red, blue)`. */
+struct topo_error {
+	int line, col; /* 1-based; 0 when not tied to a place */
+	char msg[TOPO_MSG_MAX];
+};
+
+struct topo_errors {
+	struct topo_error e[TOPO_MAX_ERRORS];
+	int n;           /* problems recorded (at most TOPO_MAX_ERRORS) */
+	int dropped;     /* problems beyond that */
+};
+
+/* Parses and validates `len` bytes of YAML. Returns 0 with *t complete (VNIs,
+ * subnets and addresses assigned), or -EINVAL with every problem in *errs
+ * (all of them, not just the first). */
+int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors *errs);
+
+/* Reads and parses a file. -errno when it cannot be read (errs gets a message). */
+int topo_load(const char *path, struct topo *t, struct topo_errors *errs);
+
+/* Formats problem i as "FILE:LINE:COL: MESSAGE" into buf. */
+void topo_error_format(const struct topo_errors *errs, int i, const char *file, char *buf,
+		       size_t len);
+
+/* Index of a network / node by name, or -1. */
+int topo_net_find(const struct topo *t, const char *name);
+int topo_node_find(const struct topo *t, const char *name);
+
+#endif
