@@ -31,7 +31,8 @@
 #include "qga.h"
 #include "qmp.h"
 
-#define VM_CMDLINE_MAX 4096
+#define VM_CMDLINE_MAX   4096
+#define VM_QEMU_START_MS 30000
 
 static uint32_t fnv1a(const char *a, const char *b, int i)
 {
@@ -115,8 +116,9 @@ static void file_tail(const char *path, char *buf, size_t len)
 }
 
 /* Runs argv with stdout/stderr appended to `log`; returns its exit status
- * (0..255), or -errno when it could not run. */
-static int run_logged(char *const argv[], const char *log)
+ * (0..255), -ETIMEDOUT (killed after timeout_ms), or -errno when it could not
+ * run. */
+static int run_logged(char *const argv[], const char *log, int timeout_ms)
 {
 	pid_t pid = fork();
 	int status;
@@ -137,9 +139,21 @@ static int run_logged(char *const argv[], const char *log)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	for (int waited = 0;; waited += 20) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
 			return -errno;
+		if (waited >= timeout_ms) {
+			kill(-pid, SIGKILL); /* its own session: the whole group */
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -ETIMEDOUT;
+		}
+		usleep(20000);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -290,8 +304,17 @@ static int vm_start_qemu(const char *lab, struct node *n, const struct vm_opts *
 		return rc;
 	}
 	snprintf(log, sizeof(log), "%s/qemu.log", dir);
-	rc = run_logged(a.argv, log);
+	/* QEMU only finishes starting once the switch has connected to every
+	 * vhost-user socket of the guest */
+	rc = run_logged(a.argv, log, VM_QEMU_START_MS);
 	qemu_argv_free(&a);
+	if (rc == -ETIMEDOUT) {
+		kill_matching(dir, 0, 1000);
+		snprintf(err, errlen, "node \"%s\": QEMU did not finish starting within %d s: "
+			 "is vlab-switchd running and are the node's ports added?", n->name,
+			 VM_QEMU_START_MS / 1000);
+		return rc;
+	}
 	if (rc != 0) {
 		file_tail(log, tail, sizeof(tail));
 		snprintf(err, errlen, "node \"%s\": QEMU failed to start (%s): %s", n->name,
@@ -446,10 +469,27 @@ int vm_wait_ready(const char *lab, const char *name, int timeout_ms, char *err, 
 	struct qemu_files f;
 	int rc;
 
+	struct lab_record rec;
+	struct node n;
+
 	rc = node_paths(lab, name, dir, &f);
 	if (rc < 0)
 		return rc;
-	rc = qga_wait_ready(f.qga, timeout_ms);
+	lab_record_load(lab, name, &n, &rec);
+	/* in slices, so a guest whose QEMU died is noticed at once */
+	for (int waited = 0;; waited += 2000) {
+		int slice = timeout_ms - waited < 2000 ? timeout_ms - waited : 2000;
+
+		rc = qga_wait_ready(f.qga, slice > 0 ? slice : 1);
+		if (rc == 0 || waited + slice >= timeout_ms)
+			break;
+		if (rec.pid && !pid_matches(rec.pid, dir)) {
+			file_tail(f.console_log, tail, sizeof(tail));
+			snprintf(err, errlen, "node \"%s\": QEMU exited before the guest was "
+				 "ready (last console output: %s)", name, tail);
+			return -ESRCH;
+		}
+	}
 	if (rc < 0) {
 		file_tail(f.console_log, tail, sizeof(tail));
 		snprintf(err, errlen, "node \"%s\": guest agent did not answer within %d s (last "
