@@ -1,0 +1,277 @@
+/* Expected reachability for `vlab pingall` (model in reach.h).
+ *
+ * Threads: the caller's. Pure: reads a topology, uses the CIDR helpers of
+ * vmhost/netns.h; no syscalls. */
+#include "reach.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netns.h"
+
+/* Parses a plain address or, failing that, an address with a prefix. */
+static int parse_ip(const char *s, struct nsh_cidr *out)
+{
+	if (nsh_parse_addr(s, out) == 0)
+		return 0;
+	return nsh_parse_cidr(s, out);
+}
+
+static bool ip_eq(const struct nsh_cidr *a, const struct nsh_cidr *b)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && memcmp(a->addr, b->addr, len) == 0;
+}
+
+static bool nic_holds(const struct node_nic *nic, const struct nsh_cidr *ip)
+{
+	struct nsh_cidr c;
+
+	for (int i = 0; i < nic->n_addrs; i++)
+		if (parse_ip(nic->addrs[i], &c) == 0 && ip_eq(&c, ip))
+			return true;
+	return false;
+}
+
+/* First address of `family` on nic into *out; false when it has none. */
+static bool nic_first(const struct node_nic *nic, int family, struct nsh_cidr *out)
+{
+	for (int i = 0; i < nic->n_addrs; i++)
+		if (parse_ip(nic->addrs[i], out) == 0 && out->family == family)
+			return true;
+	return false;
+}
+
+static int nic_holding(const struct node *n, const struct nsh_cidr *ip)
+{
+	for (int i = 0; i < n->n_nics; i++)
+		if (nic_holds(&n->nics[i], ip))
+			return i;
+	return -1;
+}
+
+/* The next hop of n's longest-prefix route to ip ("default" is /0; the first
+ * of equally long ones). False when no route matches. */
+static bool best_via(const struct node *n, const struct nsh_cidr *ip, struct nsh_cidr *via)
+{
+	int best_plen = -1;
+
+	for (int i = 0; i < n->n_routes; i++) {
+		const struct node_route *r = &n->routes[i];
+		struct nsh_cidr dst, v;
+		int plen;
+
+		if (nsh_parse_addr(r->via, &v) != 0 || v.family != ip->family)
+			continue;
+		if (strcmp(r->dst, "default") == 0) {
+			plen = 0;
+		} else {
+			if (nsh_parse_cidr(r->dst, &dst) != 0 || !nsh_cidr_contains(&dst, ip))
+				continue;
+			plen = (int)dst.plen;
+		}
+		if (plen > best_plen) {
+			best_plen = plen;
+			*via = v;
+		}
+	}
+	return best_plen >= 0;
+}
+
+/* Index of an up interface of n on `network` holding ip, or -1. */
+static int up_nic_on(const struct node *n, const char *network, const struct nsh_cidr *ip)
+{
+	for (int i = 0; i < n->n_nics; i++) {
+		const struct node_nic *c = &n->nics[i];
+
+		if (!c->link_down && strcmp(c->network, network) == 0 && nic_holds(c, ip))
+			return i;
+	}
+	return -1;
+}
+
+/* Routed case: src S sends to ip (on D's interface dn) via a forwarding
+ * node; *src_nic gets the interface S sends from. */
+static bool routed(const struct topo *t, int s, int d, int dn, const struct nsh_cidr *ip,
+		   int *src_nic)
+{
+	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
+	const char *nd = D->nics[dn].network;
+	struct nsh_cidr via, src_ip, back;
+	int si, di;
+
+	if (!best_via(S, ip, &via))
+		return false;
+	si = nsh_route_nic(S, &via);
+	if (si < 0)
+		return false;
+	*src_nic = si;
+	if (S->nics[si].link_down || !nic_first(&S->nics[si], ip->family, &src_ip))
+		return false;
+	/* The next hop is the destination itself, on the source's network: it
+	 * answers for any of its addresses (weak host model) over that network. */
+	if (up_nic_on(D, S->nics[si].network, &via) >= 0)
+		return true;
+	/* The reply: D's best route back to the source's address. */
+	if (!best_via(D, &src_ip, &back))
+		return false;
+	di = nsh_route_nic(D, &back);
+	if (di < 0 || D->nics[di].link_down || strcmp(D->nics[di].network, nd) != 0)
+		return false;
+	for (int r = 0; r < t->n_nodes; r++) {
+		const struct node *R = &t->nodes[r];
+
+		if (r == s || r == d || !R->ip_forward)
+			continue;
+		if (up_nic_on(R, S->nics[si].network, &via) >= 0 && up_nic_on(R, nd, &back) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Computed value, before `expect:`; *src_nic and *dst_nic get the
+ * interfaces involved (-1 when none). */
+static bool computed(const struct topo *t, int s, int d, const struct nsh_cidr *ip, int *src_nic,
+		     int *dst_nic)
+{
+	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
+	const struct node_nic *dnic;
+	int dn;
+
+	*src_nic = -1;
+	dn = *dst_nic = nic_holding(D, ip);
+	if (dn < 0)
+		return false;
+	if (s == d) {
+		*src_nic = dn;
+		return true;
+	}
+	dnic = &D->nics[dn];
+	for (int i = 0; i < S->n_nics; i++) {
+		const struct node_nic *c = &S->nics[i];
+		struct nsh_cidr any;
+
+		if (strcmp(c->network, dnic->network) != 0)
+			continue;
+		*src_nic = i;
+		return !c->link_down && !dnic->link_down && nic_first(c, ip->family, &any);
+	}
+	if (dnic->link_down)
+		return false;
+	return routed(t, s, d, dn, ip, src_nic);
+}
+
+/* Whether an `expect:` endpoint ("NODE" or "NODE:IFNAME") names node n (and
+ * its interface nic when an IFNAME is given). *qualified: an IFNAME is. */
+static bool end_matches(const char *spec, const struct node *n, int nic, bool *qualified)
+{
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+
+	*qualified = colon != NULL;
+	if (strlen(n->name) != len || strncmp(spec, n->name, len) != 0)
+		return false;
+	if (!colon)
+		return true;
+	return nic >= 0 && nic < n->n_nics && strcmp(colon + 1, n->nics[nic].ifname) == 0;
+}
+
+/* Applies the `expect:` entries; returns the final value. */
+static bool override(const struct topo *t, int s, int d, int src_nic, int dst_nic, bool value,
+		     bool *overridden)
+{
+	int best = -1;
+
+	*overridden = false;
+	for (int i = 0; i < t->n_expect && i < TOPO_MAX_EXPECT; i++) {
+		const struct topo_expect *e = &t->expect[i];
+		bool qf, qt;
+		int spec;
+
+		if (!end_matches(e->from, &t->nodes[s], src_nic, &qf) ||
+		    !end_matches(e->to, &t->nodes[d], dst_nic, &qt))
+			continue;
+		spec = (int)qf + (int)qt;
+		if (spec >= best) {
+			best = spec;
+			value = e->reach;
+			*overridden = true;
+		}
+	}
+	return value;
+}
+
+static bool eval(const struct topo *t, int s, int d, const struct nsh_cidr *ip, int *src_nic,
+		 int *dst_nic, bool *overridden)
+{
+	bool v = computed(t, s, d, ip, src_nic, dst_nic);
+
+	*overridden = false;
+	if (*dst_nic < 0)
+		return false;
+	return override(t, s, d, *src_nic, *dst_nic, v, overridden);
+}
+
+static bool index_ok(const struct topo *t, int i)
+{
+	return i >= 0 && i < t->n_nodes && i < TOPO_MAX_NODES;
+}
+
+bool reach_expected(const struct topo *t, int src_node, int dst_node, const char *dst_addr)
+{
+	struct nsh_cidr ip;
+	int sn, dn;
+	bool ov;
+
+	if (!t || !dst_addr || !index_ok(t, src_node) || !index_ok(t, dst_node))
+		return false;
+	if (parse_ip(dst_addr, &ip) != 0)
+		return false;
+	return eval(t, src_node, dst_node, &ip, &sn, &dn, &ov);
+}
+
+int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
+{
+	int n = 0;
+
+	if (!t || max < 0 || (max > 0 && !cells) || t->n_nodes < 0 || t->n_nodes > TOPO_MAX_NODES)
+		return -EINVAL;
+	for (int s = 0; s < t->n_nodes; s++) {
+		for (int d = 0; d < t->n_nodes; d++) {
+			const struct node *D = &t->nodes[d];
+
+			if (d == s)
+				continue;
+			for (int j = 0; j < D->n_nics && j < NODE_MAX_NICS; j++) {
+				const struct node_nic *nic = &D->nics[j];
+
+				for (int k = 0; k < nic->n_addrs && k < NODE_MAX_ADDRS; k++) {
+					struct reach_cell *c;
+					struct nsh_cidr ip;
+					size_t len;
+					int dn;
+
+					if (parse_ip(nic->addrs[k], &ip) != 0 ||
+					    ip.family != AF_INET)
+						continue;
+					if (n++ >= max)
+						continue;
+					c = &cells[n - 1];
+					c->src_node = s;
+					c->dst_node = d;
+					c->dst_nic = j;
+					len = strcspn(nic->addrs[k], "/");
+					if (len >= sizeof(c->addr))
+						len = sizeof(c->addr) - 1;
+					memcpy(c->addr, nic->addrs[k], len);
+					c->addr[len] = '\0';
+					c->expect =
+					    eval(t, s, d, &ip, &c->src_nic, &dn, &c->overridden);
+				}
+			}
+		}
+	}
+	return n;
+}

@@ -1,0 +1,62 @@
+/* Expected reachability for `vlab pingall`: from the topology alone, which
+ * node should answer a ping from which other node on which address. The
+ * controller pings every cell of reach_matrix() and reports the cells where
+ * the lab disagrees with the expectation.
+ *
+ * Model (IPv4 only; IPv6 addresses are not in the matrix):
+ *  - direct: the source has an interface with an IPv4 address on the same
+ *    network (same network name: two networks with the same subnet are still
+ *    isolated) as the destination interface holding the address;
+ *  - routed, one router hop at most: a node R with forward: true has
+ *    interfaces on the source's network Ns and on the destination's network
+ *    Nd; the source's best route to the address (longest prefix; "default" is
+ *    /0) goes via an address of R on Ns, and the destination's best route back
+ *    to the source's address on Ns goes via an address of R on Nd. Chains of
+ *    routers are not followed: declare them with `expect:`. When the next hop
+ *    is an address of the destination itself on Ns, it answers (any of its
+ *    addresses, as Linux does) and no route back is needed;
+ *  - interfaces with link_down carry nothing (neither for the source, the
+ *    destination nor the router);
+ *  - then the `expect:` entries override the computed value (see
+ *    reach_expected()).
+ *
+ * Pure: reads a model; no processes, no sockets. Runs on the caller's thread. */
+#ifndef VLAB_REACH_H
+#define VLAB_REACH_H
+
+#include <stdbool.h>
+
+#include "topo.h"
+
+/* One ping of the matrix: src_node pings addr, held by dst_node's dst_nic. */
+struct reach_cell {
+	int src_node;		  /* index into t->nodes */
+	int src_nic;		  /* interface src would send from, -1 when none */
+	int dst_node;		  /* index into t->nodes */
+	int dst_nic;		  /* index into nodes[dst_node].nics */
+	char addr[NODE_ADDR_MAX]; /* plain address, e.g. "10.0.0.2" */
+	bool expect;		  /* ping expected to succeed */
+	bool overridden;	  /* expect comes from an `expect:` entry */
+};
+
+/* Whether node src_node should reach `dst_addr` (plain "10.0.0.2"; a CIDR
+ * "10.0.0.2/24" is accepted too), an address of node dst_node. False when
+ * dst_node holds no such address or an index is out of range; true when src
+ * and dst are the same node and it holds the address.
+ *
+ * `expect:` entries override the computed value. FROM is NODE (any source
+ * interface) or NODE:IFNAME (the interface the source sends from: the one on
+ * the destination's network, else the one of its route's next hop); TO is
+ * NODE (any of its addresses) or NODE:IFNAME (the addresses of that
+ * interface). The most specific matching entry wins (an IFNAME counts in
+ * FROM and in TO); among equally specific ones, the last in the file. */
+bool reach_expected(const struct topo *t, int src_node, int dst_node, const char *dst_addr);
+
+/* Fills the matrix: for every node as source, every other node, each of its
+ * interfaces and each IPv4 address on it, one cell (in that order). Fills at
+ * most `max` cells (cells may be NULL when max is 0) and returns the number
+ * of cells of the whole matrix, so a caller can size the array; -EINVAL when
+ * t is NULL or max is negative. */
+int reach_matrix(const struct topo *t, struct reach_cell *cells, int max);
+
+#endif /* VLAB_REACH_H */
