@@ -11,11 +11,13 @@
 #include <string.h>
 
 #include "switch_cmd.h"
+#include "topo_cmd.h"
 #include "vm_cmd.h"
 #include "vlab.h"
 
 /* Command groups, in the order `vlab --help` lists them. */
 static const struct vlab_cmd vlab_cmds[] = {
+    {"validate", "check a topology file and show what it will make", topo_validate_cmd},
     {"switch", "drive vlab-switchd: networks, ports, FDB, counters", switch_cmd_run},
     {"vm", "single lab nodes: QEMU guests and namespace hosts", vm_cmd_run},
 };
