@@ -21,10 +21,10 @@
 #include "gcfg.h"
 #include "netns.h"
 
-#define TOPO_LAB_NAME_MAX 20	     /* lab names prefix namespace and interface names */
+#define TOPO_LAB_NAME_MAX 20	    /* lab names prefix namespace and interface names */
 #define TOPO_FILE_MAX	  (1 << 20) /* topology files larger than this are refused */
 #define TOPO_VNI_MAX	  16777215u
-#define TOPO_VNI_AUTO	  100u	     /* automatic VNIs start here */
+#define TOPO_VNI_AUTO	  100u /* automatic VNIs start here */
 #define TOPO_CPUS_MAX	  64u
 #define TOPO_MEM_MIN	  32u	 /* MiB */
 #define TOPO_MEM_MAX	  65536u /* MiB */
@@ -67,10 +67,10 @@ struct net_src {
 	bool vni_given;	   /* valid vni given */
 	bool subnet_given; /* valid subnet given */
 	struct nsh_cidr subnet;
-	bool has_subnet;     /* given, taken from an address, or assigned */
-	struct pos from_at;  /* when taken from an interface address: that address */
+	bool has_subnet;    /* given, taken from an address, or assigned */
+	struct pos from_at; /* when taken from an interface address: that address */
 	char from[NODE_ADDR_MAX];
-	uint32_t next_host;  /* automatic addresses: next candidate (host order) */
+	uint32_t next_host; /* automatic addresses: next candidate (host order) */
 };
 
 struct pctx {
@@ -79,12 +79,14 @@ struct pctx {
 	struct topo_errors *errs;
 	struct net_src net[TOPO_MAX_NETS];
 	struct node_src node[TOPO_MAX_NODES];
+	bool nets_bad; /* `networks:` missing or not a mapping: no "not defined" noise */
 };
 
 static const char *const root_keys[] = {"name", "networks", "nodes", "expect", NULL};
 static const char *const net_keys[] = {"vni", "subnet", NULL};
-static const char *const node_keys[] = {"kind",	  "cpus", "memory", "interfaces", "routes",
-					"forward", "disk", "kernel", "initrd",	   "append", NULL};
+static const char *const node_keys[] = {"kind",	  "cpus",    "memory", "interfaces",
+					"routes", "forward", "disk",   "kernel",
+					"initrd", "append",  NULL};
 static const char *const nic_keys[] = {"network", "ip", "mac", "mtu", "name", NULL};
 static const char *const route_keys[] = {"to", "via", NULL};
 static const char *const expect_keys[] = {"from", "to", "reach", NULL};
@@ -196,7 +198,7 @@ static const char *ystr(const yaml_node_t *n)
 	for (yaml_node_pair_t *p = (m)->data.mapping.pairs.start; p < (m)->data.mapping.pairs.top; \
 	     p++)
 #define SEQ_FOREACH(m, it)                                                                         \
-	for (yaml_node_item_t *it = (m)->data.sequence.items.start;                              \
+	for (yaml_node_item_t *it = (m)->data.sequence.items.start;                                \
 	     it < (m)->data.sequence.items.top; it++)
 
 static int seq_len(const yaml_node_t *n)
@@ -269,8 +271,9 @@ static void check_keys(struct pctx *c, yaml_node_t *m, const char *const *valid,
 
 			if (!strcmp(k, valid[i]))
 				known = true;
-			off += (size_t)snprintf(list + off, off < sizeof(list) ? sizeof(list) - off : 0,
-						"%s%s", i ? ", " : "", valid[i]);
+			off += (size_t)snprintf(list + off,
+						off < sizeof(list) ? sizeof(list) - off : 0, "%s%s",
+						i ? ", " : "", valid[i]);
 			d = edit_distance(k, valid[i]);
 			if (d < best) {
 				best = d;
@@ -278,15 +281,15 @@ static void check_keys(struct pctx *c, yaml_node_t *m, const char *const *valid,
 			}
 		}
 		if (!known) {
-			add_err(c->errs, ypos(kn), "%s: unknown key \"%.40s\": %svalid keys: %s", what,
-				k, hint, list);
+			add_err(c->errs, ypos(kn), "%s: unknown key \"%.40s\": %svalid keys: %s",
+				what, k, hint, list);
 			continue;
 		}
 		first = earlier_key(c, m, p);
 		if (first)
 			add_err(c->errs, ypos(kn),
-				"%s: key \"%s\" is given twice (first at line %d): keep one", what, k,
-				ypos(first).line);
+				"%s: key \"%s\" is given twice (first at line %d): keep one", what,
+				k, ypos(first).line);
 	}
 }
 
@@ -361,13 +364,12 @@ static bool want_uint(struct pctx *c, yaml_node_t *v, const char *what, const ch
 		add_err(c->errs, ypos(v), "%s: %s must be an integer %llu-%llu (got \"%.40s\")",
 			what, key, min, max, s);
 	else
-		add_err(c->errs, ypos(v), "%s: %s must be an integer %llu-%llu (got %s)", what,
-			key, min, max, ykind(v));
+		add_err(c->errs, ypos(v), "%s: %s must be an integer %llu-%llu (got %s)", what, key,
+			min, max, ykind(v));
 	return false;
 }
 
-static bool want_bool(struct pctx *c, yaml_node_t *v, const char *what, const char *key,
-		      bool *out)
+static bool want_bool(struct pctx *c, yaml_node_t *v, const char *what, const char *key, bool *out)
 {
 	const char *s = ystr(v);
 
@@ -380,7 +382,8 @@ static bool want_bool(struct pctx *c, yaml_node_t *v, const char *what, const ch
 		return true;
 	}
 	add_err(c->errs, ypos(v), "%s: %s must be true or false (got %s%.40s%s)", what, key,
-		s && !ynull(v) ? "\"" : "", s && !ynull(v) ? s : ykind(v), s && !ynull(v) ? "\"" : "");
+		s && !ynull(v) ? "\"" : "", s && !ynull(v) ? s : ykind(v),
+		s && !ynull(v) ? "\"" : "");
 	return false;
 }
 
@@ -494,8 +497,7 @@ static void network_str(const struct nsh_cidr *c, char *buf, size_t len)
 
 static bool same_addr(const struct nsh_cidr *a, const struct nsh_cidr *b)
 {
-	return a->family == b->family &&
-	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
+	return a->family == b->family && !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
 }
 
 /* Comma-separated names for "(networks: a, b)" hints. */
@@ -608,8 +610,8 @@ static void parse_net(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 				what, s);
 		} else if (!nsh_cidr_is_network(&sn)) {
 			network_str(&sn, fix, sizeof(fix));
-			add_err(c->errs, ypos(x), "%s: subnet %s has host bits set: use %s", what, s,
-				fix);
+			add_err(c->errs, ypos(x), "%s: subnet %s has host bits set: use %s", what,
+				s, fix);
 		} else {
 			network_str(&sn, tn->subnet, sizeof(tn->subnet));
 			src->subnet = sn;
@@ -668,7 +670,7 @@ static void parse_nic(struct pctx *c, int ni, int idx, yaml_node_t *m)
 		src->net_at = ypos(x);
 		snprintf(nic->network, sizeof(nic->network), "%.31s", s);
 		src->net = topo_net_find(t, s);
-		if (src->net < 0) {
+		if (src->net < 0 && !c->nets_bad) {
 			list_names(t, true, names, sizeof(names));
 			add_err(c->errs, ypos(x),
 				"%s: network \"%.40s\" is not defined (networks: %s): define it "
@@ -740,10 +742,11 @@ static void parse_nic(struct pctx *c, int ni, int idx, yaml_node_t *m)
 				what, s);
 		} else if (!(nic->mac[0] | nic->mac[1] | nic->mac[2] | nic->mac[3] | nic->mac[4] |
 			     nic->mac[5])) {
-			add_err(c->errs, ypos(x),
-				"%s: MAC 00:00:00:00:00:00 is not usable: give another or leave mac "
-				"out for an automatic one",
-				what);
+			add_err(
+			    c->errs, ypos(x),
+			    "%s: MAC 00:00:00:00:00:00 is not usable: give another or leave mac "
+			    "out for an automatic one",
+			    what);
 		} else {
 			src->mac_given = true;
 		}
@@ -852,8 +855,8 @@ static bool parse_mem(const char *s, unsigned int *mib)
 	return true;
 }
 
-static void parse_path(struct pctx *c, yaml_node_t *m, const char *what, const char *key,
-		       char *dst, bool is_vm)
+static void parse_path(struct pctx *c, yaml_node_t *m, const char *what, const char *key, char *dst,
+		       bool is_vm)
 {
 	yaml_node_t *x = map_get(c, m, key);
 	const char *s;
@@ -992,10 +995,11 @@ static void parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 				break;
 			}
 			if (m->type != YAML_MAPPING_NODE) {
-				add_err(c->errs, ypos(m),
-					"%s: an interface must be a mapping such as { network: NET, "
-					"ip: 10.0.0.5/24 } (got %s)",
-					what, ykind(m));
+				add_err(
+				    c->errs, ypos(m),
+				    "%s: an interface must be a mapping such as { network: NET, "
+				    "ip: 10.0.0.5/24 } (got %s)",
+				    what, ykind(m));
 				continue;
 			}
 			parse_nic(c, ni, n->n_nics++, m);
@@ -1081,8 +1085,9 @@ static void check_endpoint(struct pctx *c, const char *s, struct pos at, const c
 		for (int i = 0; i < n->n_nics; i++)
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
 						i ? ", " : "", n->nics[i].ifname);
-		add_err(c->errs, at, "expect: node \"%s\" has no interface \"%.20s\" (interfaces: %s)",
-			n->name, colon + 1, names);
+		add_err(c->errs, at,
+			"expect: node \"%s\" has no interface \"%.20s\" (interfaces: %s)", n->name,
+			colon + 1, names);
 	}
 }
 
@@ -1274,8 +1279,8 @@ static void check_given_addrs(struct pctx *c)
 			ns = &c->net[s->net];
 			tn = t->nets[s->net].name;
 			if (ns->from[0])
-				snprintf(from, sizeof(from), " (taken from %s at line %d)", ns->from,
-					 ns->from_at.line);
+				snprintf(from, sizeof(from), " (taken from %s at line %d)",
+					 ns->from, ns->from_at.line);
 			nic_label(n, k, label, sizeof(label));
 			for (int a = 0; a < n->nics[k].n_addrs; a++) {
 				uint32_t ad, net = v4(&ns->subnet), m = v4mask(ns->subnet.plen);
@@ -1288,8 +1293,8 @@ static void check_given_addrs(struct pctx *c)
 					add_err(c->errs, s->ip_at[a],
 						"%s: address %s is outside subnet %s of network "
 						"\"%s\"%s: use an address in %s",
-						label, n->nics[k].addrs[a], t->nets[s->net].subnet, tn,
-						from, t->nets[s->net].subnet);
+						label, n->nics[k].addrs[a], t->nets[s->net].subnet,
+						tn, from, t->nets[s->net].subnet);
 					continue;
 				}
 				if (s->ip[a].plen != ns->subnet.plen) {
@@ -1305,12 +1310,13 @@ static void check_given_addrs(struct pctx *c)
 					continue;
 				}
 				if (ns->subnet.plen <= 30 && (ad == net || ad == (net | ~m)))
-					add_err(c->errs, s->ip_at[a],
-						"%s: address %s is the %s address of subnet %s: use a "
-						"host address",
-						label, n->nics[k].addrs[a],
-						ad == net ? "network" : "broadcast",
-						t->nets[s->net].subnet);
+					add_err(
+					    c->errs, s->ip_at[a],
+					    "%s: address %s is the %s address of subnet %s: use a "
+					    "host address",
+					    label, n->nics[k].addrs[a],
+					    ad == net ? "network" : "broadcast",
+					    t->nets[s->net].subnet);
 			}
 		}
 	}
@@ -1352,14 +1358,15 @@ static void check_dup_addrs(struct pctx *c)
 							    !same_addr(&os->ip[b], &s->ip[a]))
 								continue;
 							addr_str(&s->ip[a], host, sizeof(host));
-							add_err(c->errs, s->ip_at[a],
-								"%s: address %s is already used on "
-								"network \"%s\" by node \"%s\" "
-								"interface %s (line %d): pick another "
-								"or leave ip out",
-								nic_label(n, k, label, sizeof(label)),
-								host, t->nets[s->net].name, o->name,
-								o->nics[q].ifname, os->ip_at[b].line);
+							add_err(
+							    c->errs, s->ip_at[a],
+							    "%s: address %s is already used on "
+							    "network \"%s\" by node \"%s\" "
+							    "interface %s (line %d): pick another "
+							    "or leave ip out",
+							    nic_label(n, k, label, sizeof(label)),
+							    host, t->nets[s->net].name, o->name,
+							    o->nics[q].ifname, os->ip_at[b].line);
 							found = true;
 							break;
 						}
@@ -1381,7 +1388,8 @@ static bool v4_used(struct pctx *c, int net, uint32_t ad)
 			if (s->net != net)
 				continue;
 			for (int a = 0; a < t->nodes[ni].nics[k].n_addrs; a++)
-				if (s->ip_ok[a] && s->ip[a].family == AF_INET && v4(&s->ip[a]) == ad)
+				if (s->ip_ok[a] && s->ip[a].family == AF_INET &&
+				    v4(&s->ip[a]) == ad)
 					return true;
 		}
 	return false;
@@ -1421,8 +1429,8 @@ static void assign_addrs(struct pctx *c)
 				add_err(c->errs, s->at,
 					"%s: no free address left in subnet %s of network \"%s\": "
 					"give the network a larger subnet",
-					nic_label(n, k, label, sizeof(label)), t->nets[s->net].subnet,
-					t->nets[s->net].name);
+					nic_label(n, k, label, sizeof(label)),
+					t->nets[s->net].subnet, t->nets[s->net].name);
 				ns->next_host = 0;
 				continue;
 			}
@@ -1454,18 +1462,21 @@ static void check_macs(struct pctx *c)
 					if (nj == ni && q == k)
 						break;
 					if (!c->node[nj].nic[q].mac_given ||
-					    memcmp(t->nodes[nj].nics[q].mac, t->nodes[ni].nics[k].mac,
-						   6))
+					    memcmp(t->nodes[nj].nics[q].mac,
+						   t->nodes[ni].nics[k].mac, 6))
 						continue;
 					add_err(c->errs, s->mac_at,
 						"%s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already "
 						"used by node \"%s\" interface %s (line %d): give "
 						"another or leave mac out",
 						nic_label(&t->nodes[ni], k, label, sizeof(label)),
-						t->nodes[ni].nics[k].mac[0], t->nodes[ni].nics[k].mac[1],
-						t->nodes[ni].nics[k].mac[2], t->nodes[ni].nics[k].mac[3],
-						t->nodes[ni].nics[k].mac[4], t->nodes[ni].nics[k].mac[5],
-						t->nodes[nj].name, t->nodes[nj].nics[q].ifname,
+						t->nodes[ni].nics[k].mac[0],
+						t->nodes[ni].nics[k].mac[1],
+						t->nodes[ni].nics[k].mac[2],
+						t->nodes[ni].nics[k].mac[3],
+						t->nodes[ni].nics[k].mac[4],
+						t->nodes[ni].nics[k].mac[5], t->nodes[nj].name,
+						t->nodes[nj].nics[q].ifname,
 						c->node[nj].nic[q].mac_at.line);
 					found = true;
 					break;
@@ -1500,19 +1511,20 @@ static void check_routes(struct pctx *c)
 						break;
 					}
 					if (off < sizeof(mine))
-						off += (size_t)snprintf(mine + off, sizeof(mine) - off,
-									"%s%s", off ? ", " : "",
-									n->nics[k].addrs[a]);
+						off += (size_t)snprintf(
+						    mine + off, sizeof(mine) - off, "%s%s",
+						    off ? ", " : "", n->nics[k].addrs[a]);
 				}
 			}
 			if (rs->via.family == AF_INET6 && rs->via.addr[0] == 0xfe &&
 			    (rs->via.addr[1] & 0xc0) == 0x80)
 				onlink = true; /* link-local next hop */
 			if (!onlink)
-				add_err(c->errs, rs->via_at,
-					"node \"%s\": route via %s is not on a subnet of the node's "
-					"addresses (%s): use a next hop in one of them",
-					n->name, n->routes[r].via, mine[0] ? mine : "none");
+				add_err(
+				    c->errs, rs->via_at,
+				    "node \"%s\": route via %s is not on a subnet of the node's "
+				    "addresses (%s): use a next hop in one of them",
+				    n->name, n->routes[r].via, mine[0] ? mine : "none");
 			for (int q = 0; q < r; q++) {
 				struct route_src *o = &c->node[ni].rt[q];
 				bool same;
@@ -1523,12 +1535,14 @@ static void check_routes(struct pctx *c)
 					same = rs->to_default && o->to_default &&
 					       rs->via.family == o->via.family;
 				else
-					same = same_addr(&rs->to, &o->to) && rs->to.plen == o->to.plen;
+					same =
+					    same_addr(&rs->to, &o->to) && rs->to.plen == o->to.plen;
 				if (same) {
-					add_err(c->errs, rs->to_at,
-						"node \"%s\": a route to %s is given twice (first at "
-						"line %d): keep one",
-						n->name, n->routes[r].dst, o->to_at.line);
+					add_err(
+					    c->errs, rs->to_at,
+					    "node \"%s\": a route to %s is given twice (first at "
+					    "line %d): keep one",
+					    n->name, n->routes[r].dst, o->to_at.line);
 					break;
 				}
 			}
@@ -1555,8 +1569,7 @@ static void check_vmhost(struct pctx *c)
 
 			/* placeholders of the size of the MACs vmhost derives */
 			if (!memcmp(tmp->nics[k].mac, zero, 6)) {
-				const uint8_t m[6] = {0x52, 0x54, 0, 0xfe, (uint8_t)ni,
-						      (uint8_t)k};
+				const uint8_t m[6] = {0x52, 0x54, 0, 0xfe, (uint8_t)ni, (uint8_t)k};
 
 				memcpy(tmp->nics[k].mac, m, 6);
 			}
@@ -1607,15 +1620,17 @@ static void parse_root(struct pctx *c, yaml_node_t *root)
 		const char *s = want_str(c, x, "topology", "name", "a lab name");
 
 		if (s && !lab_name_ok(s))
-			add_err(c->errs, ypos(x),
-				"lab name \"%.40s\" is not valid: use 1-20 characters from a-z 0-9 - "
-				"(not starting with -); it prefixes namespace and interface names",
-				s);
+			add_err(
+			    c->errs, ypos(x),
+			    "lab name \"%.40s\" is not valid: use 1-20 characters from a-z 0-9 - "
+			    "(not starting with -); it prefixes namespace and interface names",
+			    s);
 		else if (s)
 			snprintf(t->name, sizeof(t->name), "%s", s);
 	}
 
 	x = map_get(c, root, "networks");
+	c->nets_bad = !x || (!ynull(x) && x->type != YAML_MAPPING_NODE);
 	if (!x) {
 		add_err(c->errs, top,
 			"missing required key \"networks\": add networks: { lan1: {} } and put "
@@ -1630,10 +1645,11 @@ static void parse_root(struct pctx *c, yaml_node_t *root)
 			yaml_node_t *kn = ynode(c, p->key), *first = earlier_key(c, x, p);
 
 			if (first) {
-				add_err(c->errs, ypos(kn),
-					"network \"%s\" is defined twice (first at line %d): rename "
-					"or merge one",
-					ystr(kn), ypos(first).line);
+				add_err(
+				    c->errs, ypos(kn),
+				    "network \"%s\" is defined twice (first at line %d): rename "
+				    "or merge one",
+				    ystr(kn), ypos(first).line);
 				continue;
 			}
 			parse_net(c, kn, ynode(c, p->value));
@@ -1646,8 +1662,8 @@ static void parse_root(struct pctx *c, yaml_node_t *root)
 			"missing required key \"nodes\": add nodes: { NAME: { interfaces: [ { "
 			"network: NET } ] } }");
 	} else if (!ynull(x) && x->type != YAML_MAPPING_NODE) {
-		add_err(c->errs, ypos(x),
-			"nodes must be a mapping of node name to node (got %s)", ykind(x));
+		add_err(c->errs, ypos(x), "nodes must be a mapping of node name to node (got %s)",
+			ykind(x));
 	} else if (ynull(x) || x->data.mapping.pairs.top == x->data.mapping.pairs.start) {
 		add_err(c->errs, ypos(x),
 			"the lab has no nodes: add at least one under nodes:, e.g. a1: { "
@@ -1658,9 +1674,10 @@ static void parse_root(struct pctx *c, yaml_node_t *root)
 			yaml_node_t *kn = ynode(c, p->key), *first = earlier_key(c, x, p);
 
 			if (first) {
-				add_err(c->errs, ypos(kn),
-					"node \"%s\" is defined twice (first at line %d): rename one",
-					ystr(kn), ypos(first).line);
+				add_err(
+				    c->errs, ypos(kn),
+				    "node \"%s\" is defined twice (first at line %d): rename one",
+				    ystr(kn), ypos(first).line);
 				continue;
 			}
 			parse_node(c, kn, ynode(c, p->value));
@@ -1752,8 +1769,9 @@ int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors 
 		yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
 
 		if (r2)
-			add_err(errs, (struct pos){(int)doc2.start_mark.line + 1,
-						   (int)doc2.start_mark.column + 1},
+			add_err(errs,
+				(struct pos){(int)doc2.start_mark.line + 1,
+					     (int)doc2.start_mark.column + 1},
 				"a second YAML document: a topology file holds one; remove the "
 				"\"---\" and what follows or merge it");
 		yaml_document_delete(&doc2);
@@ -1790,10 +1808,11 @@ int topo_load(const char *path, struct topo *t, struct topo_errors *errs)
 		add_err(errs, (struct pos){0, 0}, "out of memory");
 		goto out_close;
 	}
+	errno = 0;
 	n = fread(buf, 1, TOPO_FILE_MAX + 1, f);
 	if (ferror(f)) {
-		rc = -EIO;
-		add_err(errs, (struct pos){0, 0}, "cannot read: %s", strerror(EIO));
+		rc = errno ? -errno : -EIO;
+		add_err(errs, (struct pos){0, 0}, "cannot read: %s", strerror(-rc));
 		goto out_free;
 	}
 	if (n > TOPO_FILE_MAX) {

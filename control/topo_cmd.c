@@ -9,14 +9,14 @@
 #include "table.h"
 
 static const char validate_usage[] =
-	"usage: vlab validate FILE [-j]\n"
-	"\n"
-	"Checks a topology file (docs/topology.md) and shows what it will make:\n"
-	"networks with VNIs and subnets, nodes with interfaces and addresses\n"
-	"(automatic values included). Every problem is printed as\n"
-	"FILE:LINE:COL: MESSAGE. -j prints one JSON object instead.\n"
-	"\n"
-	"Exit status: 0 valid, 1 problems found or unreadable file, 2 bad usage.\n";
+    "usage: vlab validate FILE [-j]\n"
+    "\n"
+    "Checks a topology file (docs/topology.md) and shows what it will make:\n"
+    "networks with VNIs and subnets, nodes with interfaces and addresses\n"
+    "(automatic values included). Every problem is printed as\n"
+    "FILE:LINE:COL: MESSAGE. -j prints one JSON object instead.\n"
+    "\n"
+    "Exit status: 0 valid, 1 problems found or unreadable file, 2 bad usage.\n";
 
 static json_t *nic_json(const struct node_nic *nic)
 {
@@ -33,8 +33,8 @@ static json_t *nic_json(const struct node_nic *nic)
 		mac = json_string(buf);
 	}
 	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "name", nic->ifname, "network", nic->network,
-			 "addrs", addrs, "mac", mac,
-			 "mtu", nic->mtu ? json_integer(nic->mtu) : json_null());
+			 "addrs", addrs, "mac", mac, "mtu",
+			 nic->mtu ? json_integer(nic->mtu) : json_null());
 }
 
 static json_t *node_json(const struct node *n)
@@ -60,26 +60,25 @@ json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_
 	if (!errors || !nets || !nodes || !expect)
 		goto out_free;
 	for (int i = 0; i < errs->n; i++)
-		json_array_append_new(errors, json_pack("{s:i,s:i,s:s}", "line", errs->e[i].line,
-							"col", errs->e[i].col, "message",
-							errs->e[i].msg));
+		json_array_append_new(errors,
+				      json_pack("{s:i,s:i,s:s}", "line", errs->e[i].line, "col",
+						errs->e[i].col, "message", errs->e[i].msg));
 	for (int i = 0; i < t->n_nets; i++)
-		json_array_append_new(nets, json_pack("{s:s,s:I,s:s,s:b,s:b}", "name",
-						      t->nets[i].name, "vni",
-						      (json_int_t)t->nets[i].vni, "subnet",
-						      t->nets[i].subnet, "vni_auto",
-						      t->nets[i].vni_auto, "subnet_auto",
-						      t->nets[i].subnet_auto));
+		json_array_append_new(nets,
+				      json_pack("{s:s,s:I,s:s,s:b,s:b}", "name", t->nets[i].name,
+						"vni", (json_int_t)t->nets[i].vni, "subnet",
+						t->nets[i].subnet, "vni_auto", t->nets[i].vni_auto,
+						"subnet_auto", t->nets[i].subnet_auto));
 	for (int i = 0; i < t->n_nodes; i++)
 		json_array_append_new(nodes, node_json(&t->nodes[i]));
 	for (int i = 0; i < t->n_expect; i++)
-		json_array_append_new(expect, json_pack("{s:s,s:s,s:b}", "from", t->expect[i].from,
-							"to", t->expect[i].to, "reach",
-							t->expect[i].reach));
+		json_array_append_new(expect,
+				      json_pack("{s:s,s:s,s:b}", "from", t->expect[i].from, "to",
+						t->expect[i].to, "reach", t->expect[i].reach));
 	return json_pack("{s:s,s:b,s:o,s:i,s:s,s:o,s:o,s:o}", "file", file ? file : "-", "ok",
 			 errs->n == 0 && errs->dropped == 0, "errors", errors, "dropped",
-			 errs->dropped, "name", t->name, "networks", nets, "nodes", nodes,
-			 "expect", expect);
+			 errs->dropped, "name", t->name, "networks", nets, "nodes", nodes, "expect",
+			 expect);
 out_free:
 	json_decref(errors);
 	json_decref(nets);
@@ -92,11 +91,10 @@ out_free:
 static int print_human(const struct topo *t, FILE *f)
 {
 	static const struct table_col net_cols[] = {
-		{"NETWORK", false}, {"VNI", true}, {"SUBNET", false}};
+	    {"NETWORK", false}, {"VNI", true}, {"SUBNET", false}};
 	static const struct table_col node_cols[] = {
-		{"NODE", false},	{"KIND", false}, {"FORWARD", false},
-		{"INTERFACE", false}, {"NETWORK", false}, {"ADDRESSES", false},
-		{"MAC", false},	{"MTU", true}};
+	    {"NODE", false},	{"KIND", false},      {"FORWARD", false}, {"INTERFACE", false},
+	    {"NETWORK", false}, {"ADDRESSES", false}, {"MAC", false},	  {"MTU", true}};
 	struct table *nt = table_new(net_cols, 3), *dt = table_new(node_cols, 8);
 	int rc = -ENOMEM;
 
