@@ -2,7 +2,7 @@
 BUILD ?= build
 MESON_TEST_ARGS ?=
 
-.PHONY: all setup build check unit clean bench
+.PHONY: all setup build check unit clean bench demo demo-down
 
 all: build
 
@@ -23,6 +23,22 @@ unit:
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD)
 	ninja -C $(BUILD)
 	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+# The main job: bring up topologies/demo.yaml, check it with pingall.
+demo: build
+	$(BUILD)/control/vlab up topologies/demo.yaml
+	$(BUILD)/control/vlab pingall demo
+	@echo
+	@echo "The demo lab runs. Try:"
+	@echo "  $(BUILD)/control/vlab status                  # nodes, addresses, switch links"
+	@echo "  $(BUILD)/control/vlab exec a1 -- ping -c 3 10.100.0.2"
+	@echo "  $(BUILD)/control/vlab console a1              # Ctrl-] detaches"
+	@echo "  $(BUILD)/control/vlab switch stats            # counters, drops, cycles per packet"
+	@echo "  $(BUILD)/control/vlab graph --format mermaid"
+	@echo "  $(BUILD)/control/vlab down                    # remove everything"
+
+demo-down:
+	$(BUILD)/control/vlab down demo
 
 bench: build
 	./tests/bench/bench-switch.sh

@@ -232,6 +232,20 @@ bool reach_expected(const struct topo *t, int src_node, int dst_node, const char
 	return eval(t, src_node, dst_node, &ip, &sn, &dn, &ov);
 }
 
+/* True when node `n` has IPv4 address `ip` on any interface. */
+static bool holds_addr(const struct node *n, const struct nsh_cidr *ip)
+{
+	for (int j = 0; j < n->n_nics && j < NODE_MAX_NICS; j++)
+		for (int k = 0; k < n->nics[j].n_addrs && k < NODE_MAX_ADDRS; k++) {
+			struct nsh_cidr a;
+
+			if (parse_ip(n->nics[j].addrs[k], &a) == 0 && a.family == ip->family &&
+			    memcmp(a.addr, ip->addr, 4) == 0)
+				return true;
+		}
+	return false;
+}
+
 int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 {
 	int n = 0;
@@ -255,6 +269,10 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 
 					if (parse_ip(nic->addrs[k], &ip) != 0 ||
 					    ip.family != AF_INET)
+						continue;
+					/* an address the source holds itself (tenants
+					 * that share a subnet) would only ping itself */
+					if (holds_addr(&t->nodes[s], &ip))
 						continue;
 					if (n++ >= max)
 						continue;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labctl.h"
 #include "switch_cmd.h"
 #include "topo_cmd.h"
 #include "vm_cmd.h"
@@ -18,6 +19,16 @@
 /* Command groups, in the order `vlab --help` lists them. */
 static const struct vlab_cmd vlab_cmds[] = {
     {"validate", "check a topology file and show what it will make", topo_validate_cmd},
+    {"up", "bring up the lab a topology file describes", labctl_up},
+    {"apply", "reconcile a running lab with its edited topology file", labctl_apply},
+    {"down", "remove everything a lab made", labctl_down},
+    {"status", "nodes, state, addresses, switch links (alias: inspect)", labctl_status},
+    {"inspect", "same as status", labctl_status},
+    {"exec", "run a command in a node: vlab exec [LAB/]NODE -- CMD", labctl_exec},
+    {"console", "attach to a node's console", labctl_console},
+    {"pingall", "ping every address from every node, compare with the topology",
+     labctl_pingall},
+    {"graph", "draw a lab (dot or mermaid)", labctl_graph},
     {"switch", "drive vlab-switchd: networks, ports, FDB, counters", switch_cmd_run},
     {"vm", "single lab nodes: QEMU guests and namespace hosts", vm_cmd_run},
 };
