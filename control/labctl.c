@@ -1085,18 +1085,21 @@ int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv)
 	} else {
 		/* matrix: one row per source node, one column per destination address */
 		printf("%-10s", "from \\ to");
-		/* columns: distinct addresses in cell order */
 		const char *cols[256];
 		int ncols = 0;
 
-		for (int i = 0; i < n && ncols < 256; i++) {
-			bool seen = false;
+		/* in node order, so the columns line up with the rows */
+		for (int d = 0; d < t.n_nodes; d++)
+			for (int i = 0; i < n && ncols < 256; i++) {
+				bool seen = false;
 
-			for (int c = 0; c < ncols; c++)
-				seen |= !strcmp(cols[c], cells[i].addr);
-			if (!seen)
-				cols[ncols++] = cells[i].addr;
-		}
+				if (cells[i].dst_node != d)
+					continue;
+				for (int c = 0; c < ncols; c++)
+					seen |= !strcmp(cols[c], cells[i].addr);
+				if (!seen)
+					cols[ncols++] = cells[i].addr;
+			}
 		for (int c = 0; c < ncols; c++)
 			printf(" %-15s", cols[c]);
 		putchar('\n');
