@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "lab.h"
+#include "vm.h"
 
 static void make_node(struct node *n)
 {
@@ -124,6 +125,38 @@ static void test_on_disk(void **state)
 	assert_int_equal(system(dir), 0);
 }
 
+/* Derived MACs, port names and sockets depend only on lab, node and index. */
+static void test_node_defaults(void **state)
+{
+	struct node a, b, c;
+
+	setenv("VLAB_RUN_DIR", "/run/vlab-test", 1);
+	make_node(&a);
+	memset(a.nics[0].mac, 0, 6);
+	memset(a.nics[1].mac, 0, 6);
+	a.nics[0].port[0] = a.nics[1].port[0] = '\0';
+	a.nics[0].sock[0] = a.nics[1].sock[0] = '\0';
+	a.nics[1].ifname[0] = '\0';
+	b = a;
+	c = a;
+	assert_int_equal(vm_node_defaults("lab1", &a), 0);
+	assert_int_equal(vm_node_defaults("lab1", &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a)); /* stable */
+	assert_int_equal(a.nics[0].mac[0], 0x52);
+	assert_int_equal(a.nics[0].mac[1], 0x54);
+	assert_memory_not_equal(a.nics[0].mac, a.nics[1].mac, 6);
+	assert_string_equal(a.nics[1].ifname, "eth1");
+	assert_string_equal(a.nics[0].port, "r1-eth0");
+	assert_string_equal(a.nics[1].sock, "/run/vlab-test/labs/lab1/nodes/r1/eth1.sock");
+	/* another lab gives other MACs; given values are kept */
+	c.nics[1].mac[0] = 0x02;
+	c.nics[1].mac[5] = 0x77;
+	assert_int_equal(vm_node_defaults("lab2", &c), 0);
+	assert_memory_not_equal(a.nics[0].mac, c.nics[0].mac, 6);
+	assert_int_equal(c.nics[1].mac[5], 0x77);
+	unsetenv("VLAB_RUN_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_on_disk),
+		cmocka_unit_test(test_node_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
