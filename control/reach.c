@@ -246,6 +246,22 @@ static bool holds_addr(const struct node *n, const struct nsh_cidr *ip)
 	return false;
 }
 
+/* True when node d's address `ip` is not expected reachable from s, but the
+ * same address on another node is: a ping of it would be answered there. */
+static bool shadowed(const struct topo *t, int s, int d, const struct nsh_cidr *ip)
+{
+	int src_nic, dn;
+	bool ovr;
+
+	if (eval(t, s, d, ip, &src_nic, &dn, &ovr))
+		return false;
+	for (int o = 0; o < t->n_nodes; o++)
+		if (o != s && o != d && holds_addr(&t->nodes[o], ip) &&
+		    eval(t, s, o, ip, &src_nic, &dn, &ovr))
+			return true;
+	return false;
+}
+
 int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 {
 	int n = 0;
@@ -273,6 +289,10 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 					/* an address the source holds itself (tenants
 					 * that share a subnet) would only ping itself */
 					if (holds_addr(&t->nodes[s], &ip))
+						continue;
+					/* the same address reachable on another node answers
+					 * the ping: this copy cannot be told apart */
+					if (shadowed(t, s, d, &ip))
 						continue;
 					if (n++ >= max)
 						continue;

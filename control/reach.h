@@ -54,7 +54,9 @@ bool reach_expected(const struct topo *t, int src_node, int dst_node, const char
 
 /* Fills the matrix: for every node as source, every other node, each of its
  * interfaces and each IPv4 address on it, one cell (in that order), leaving
- * out addresses the source holds itself (isolated tenants may reuse them). Fills at
+ * out addresses the source holds itself (isolated tenants may reuse them) and
+ * unreachable copies of an address that the source reaches on another node
+ * (the ping would be answered there, so it cannot tell them apart). Fills at
  * most `max` cells (cells may be NULL when max is 0) and returns the number
  * of cells of the whole matrix, so a caller can size the array; -EINVAL when
  * t is NULL or max is negative. */

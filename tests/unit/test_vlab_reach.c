@@ -283,10 +283,47 @@ static void test_matrix(void **state)
 	free(t);
 }
 
+/* Two tenants reusing the same addresses: a ping can only check what it can
+ * tell apart, so addresses a node holds itself, and unreachable copies of an
+ * address it reaches elsewhere, are left out of the matrix. */
+static void test_matrix_reused_addresses(void **state)
+{
+	struct topo *t = calloc(1, sizeof(*t));
+	struct reach_cell cells[16];
+	int n;
+
+	add_net(t, "t1", 1, "10.0.0.0/24");
+	add_net(t, "t2", 2, "10.0.0.0/24");
+	add_nic(add_node(t, "a1", NODE_VM), "eth0", "t1", "10.0.0.1/24");
+	add_nic(add_node(t, "b1", NODE_HOST), "eth0", "t1", "10.0.0.2/24");
+	add_nic(add_node(t, "a2", NODE_VM), "eth0", "t2", "10.0.0.1/24");
+	add_nic(add_node(t, "b2", NODE_HOST), "eth0", "t2", "10.0.0.2/24");
+	add_nic(add_node(t, "c2", NODE_HOST), "eth0", "t2", "10.0.0.3/24");
+	n = reach_matrix(t, cells, 16);
+	/* a1 -> 10.0.0.2 (b1), a1 -> 10.0.0.3 (c2, isolated), and the same for
+	 * b1, a2, b2 and c2 within their tenant */
+	for (int i = 0; i < n; i++) {
+		const struct reach_cell *c = &cells[i];
+		const char *src = t->nodes[c->src_node].name, *dst = t->nodes[c->dst_node].name;
+
+		if (!strcmp(src, "a1") && !strcmp(c->addr, "10.0.0.2"))
+			assert_string_equal(dst, "b1");
+		if (!strcmp(src, "a1") && !strcmp(c->addr, "10.0.0.3")) {
+			assert_string_equal(dst, "c2");
+			assert_false(c->expect);
+		}
+		assert_string_not_equal(c->addr, src[0] == 'a' ? "10.0.0.1" : "-");
+		assert_int_equal(c->expect, c->src_node < 2 ? c->dst_node < 2 : c->dst_node >= 2);
+	}
+	assert_int_equal(n, 2 + 2 + 2 + 2 + 2);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_network),
+		cmocka_unit_test(test_matrix_reused_addresses),
 		cmocka_unit_test(test_same_subnet_other_network),
 		cmocka_unit_test(test_routed),
 		cmocka_unit_test(test_routed_needs_forwarding),
