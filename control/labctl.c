@@ -35,6 +35,7 @@
 #include "table.h"
 #include "topo.h"
 #include "vm.h"
+#include "vm_cmd.h"
 
 #define LABCTL_WORKERS        4
 #define LABCTL_READY_MS       180000
@@ -962,21 +963,7 @@ int labctl_exec(const struct vlab_opts *opts, int argc, char **argv)
 		say("%s", err);
 		return VLAB_EXIT_FAIL;
 	}
-	if (opts->json || opts->pretty) {
-		json_t *o = json_pack("{s:i,s:s%,s:s%,s:b}", "exit_code", r.exit_code, "stdout",
-				      r.out ? r.out : "", r.out ? r.out_len : 0, "stderr",
-				      r.err ? r.err : "", r.err ? r.err_len : 0, "timed_out",
-				      r.timed_out);
-
-		json_dumpf(o, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
-		putchar('\n');
-		json_decref(o);
-		rc = 0;
-	} else {
-		fwrite(r.out ? r.out : "", 1, r.out_len, stdout);
-		fwrite(r.err ? r.err : "", 1, r.err_len, stderr);
-		rc = r.exit_code;
-	}
+	rc = vmcmd_print_exec(opts, &r);
 	vm_exec_result_free(&r);
 	return rc;
 }

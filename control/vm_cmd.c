@@ -704,27 +704,31 @@ static int cmd_exec(const struct vlab_opts *opts, int argc, char **argv)
 		fprintf(stderr, "vlab: %s\n", err);
 		return VLAB_EXIT_FAIL;
 	}
+	rc = vmcmd_print_exec(opts, &r);
+	vm_exec_result_free(&r);
+	return rc;
+}
+
+int vmcmd_print_exec(const struct vlab_opts *opts, const struct vm_exec_result *r)
+{
 	if (opts->json || opts->pretty) {
-		json_t *o = json_pack("{s:i,s:s%,s:s%,s:b}", "exit_code", r.exit_code, "stdout",
-				      r.out ? r.out : "", r.out ? r.out_len : 0, "stderr",
-				      r.err ? r.err : "", r.err ? r.err_len : 0, "timed_out",
-				      r.timed_out);
+		json_t *o = json_pack("{s:i,s:s%,s:s%,s:b}", "exit_code", r->exit_code, "stdout",
+				      r->out ? r->out : "", r->out ? r->out_len : 0, "stderr",
+				      r->err ? r->err : "", r->err ? r->err_len : 0, "timed_out",
+				      r->timed_out);
 
 		json_dumpf(o, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 		putchar('\n');
 		json_decref(o);
-		rc = 0;
-	} else {
-		if (r.out_len)
-			fwrite(r.out, 1, r.out_len, stdout);
-		if (r.err_len)
-			fwrite(r.err, 1, r.err_len, stderr);
-		rc = r.exit_code;
-		if (r.timed_out)
-			fprintf(stderr, "vlab: command timed out\n");
+		return 0;
 	}
-	vm_exec_result_free(&r);
-	return rc;
+	if (r->out_len)
+		fwrite(r->out, 1, r->out_len, stdout);
+	if (r->err_len)
+		fwrite(r->err, 1, r->err_len, stderr);
+	if (r->timed_out)
+		fprintf(stderr, "vlab: command timed out\n");
+	return r->exit_code;
 }
 
 static int cmd_console(const struct vlab_opts *opts, int argc, char **argv)

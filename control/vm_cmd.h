@@ -33,6 +33,11 @@ int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, cha
 /* The lab named by --lab, $VLAB_LAB, or "default". */
 const char *vmcmd_lab(const char *opt);
 
+struct vm_exec_result;
+/* Prints a command's output (or JSON with -j); returns the exit status to
+ * exit with: the command's own, or 0 with -j. */
+int vmcmd_print_exec(const struct vlab_opts *opts, const struct vm_exec_result *r);
+
 /* Entry of the `vm` command group. */
 int vm_cmd_run(const struct vlab_opts *opts, int argc, char **argv);
 
