@@ -524,6 +524,13 @@ int vm_stop(const char *lab, const char *name, int timeout_ms, char *err, size_t
 		qmp_system_powerdown(q, e, sizeof(e));
 		qmp_close(q);
 	}
+	/* guests without an ACPI daemon (the built-in image) ignore the power
+	 * button: ask their agent too; it answers nothing when it complies */
+	struct qga *g = NULL;
+
+	if (qga_connect(f.qga, 2000, &g) == 0)
+		qga_execute(g, "guest-shutdown", json_pack("{s:s}", "mode", "powerdown"), NULL);
+	qga_close(g);
 	for (int waited = 0; waited < timeout_ms; waited += 100) {
 		if (!pid_matches(rec.pid, dir))
 			return 0;

@@ -124,6 +124,14 @@ def main():
     check(wait_until(lambda: ping(env, 'a1', '10.77.0.2', 1), 20),
           'a1 does not reach a2 after link up')
 
+    # graceful stop: the guest powers itself off long before the kill timeout
+    t0 = time.monotonic()
+    vlab(env, 'vm', 'stop', 'a2', '--lab', LAB, '--timeout', '20')
+    check(time.monotonic() - t0 < 15, 'vm stop took %.1f s: the guest did not power off'
+          % (time.monotonic() - t0))
+    st = json.loads(vlab(env, '-j', 'vm', 'status', 'a2', '--lab', LAB).stdout)
+    check_eq('a2 state after stop', 'stopped', st[0]['state'])
+
     vlab(env, 'vm', 'destroy', '--all', '--lab', LAB)
     left = leftovers(rundir, env)
     check(not left, 'destroy left things behind: %s' % left)
