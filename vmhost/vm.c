@@ -273,7 +273,7 @@ static int vm_start_qemu(const char *lab, struct node *n, const struct vm_opts *
 		qo.kernel = n->kernel;
 		qo.initrd = n->initrd[0] ? n->initrd : NULL;
 	} else if (n->disk[0] == '\0') {
-		progress(o, "checking the built-in guest image");
+		/* quiet when cached; img_ensure reports the steps of a build */
 		rc = img_ensure(o ? o->image_cache : NULL, &img,
 				o ? (img_progress_fn)o->progress : NULL, o ? o->arg : NULL);
 		if (rc < 0) {
