@@ -14,36 +14,7 @@
 #include <cmocka.h>
 
 #include "graph.h"
-
-static void add_net(struct topo *t, const char *name, uint32_t vni, const char *subnet)
-{
-	struct topo_net *n = &t->nets[t->n_nets++];
-
-	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->vni = vni;
-	snprintf(n->subnet, sizeof(n->subnet), "%s", subnet);
-}
-
-static struct node *add_node(struct topo *t, const char *name, enum node_kind kind)
-{
-	struct node *n = &t->nodes[t->n_nodes++];
-
-	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->kind = kind;
-	return n;
-}
-
-static struct node_nic *add_nic(struct node *n, const char *ifname, const char *net,
-				const char *addr)
-{
-	struct node_nic *c = &n->nics[n->n_nics++];
-
-	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
-	snprintf(c->network, sizeof(c->network), "%s", net);
-	if (addr)
-		snprintf(c->addrs[c->n_addrs++], NODE_ADDR_MAX, "%s", addr);
-	return c;
-}
+#include "topo_build.h"
 
 /* red (vni 10, 10.0.1.0/24) with h1; r1 (vm, forward) on red and blue (vni
  * 20, no subnet); r1's eth1 has two addresses. */

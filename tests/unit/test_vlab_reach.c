@@ -15,38 +15,7 @@
 #include <cmocka.h>
 
 #include "reach.h"
-
-static void add_net(struct topo *t, const char *name, uint32_t vni, const char *subnet)
-{
-	struct topo_net *n = &t->nets[t->n_nets++];
-
-	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->vni = vni;
-	snprintf(n->subnet, sizeof(n->subnet), "%s", subnet);
-}
-
-static struct node *add_node(struct topo *t, const char *name, enum node_kind kind)
-{
-	struct node *n = &t->nodes[t->n_nodes++];
-
-	snprintf(n->name, sizeof(n->name), "%s", name);
-	n->kind = kind;
-	n->cpus = 1;
-	n->mem_mib = 128;
-	return n;
-}
-
-static struct node_nic *add_nic(struct node *n, const char *ifname, const char *net,
-				const char *addr)
-{
-	struct node_nic *c = &n->nics[n->n_nics++];
-
-	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
-	snprintf(c->network, sizeof(c->network), "%s", net);
-	if (addr)
-		snprintf(c->addrs[c->n_addrs++], NODE_ADDR_MAX, "%s", addr);
-	return c;
-}
+#include "topo_build.h"
 
 static void add_route(struct node *n, const char *dst, const char *via)
 {
