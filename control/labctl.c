@@ -336,8 +336,10 @@ static void switch_stop_if_unused(const struct vlab_opts *opts)
 		return; /* not ours */
 	pid = (pid_t)atoi(text);
 	free(text);
-	if (sw_req(opts, "port.list", NULL, &ports, true, NULL) == 0 && json_array_size(ports)) {
+	if (sw_req(opts, "port.list", NULL, &ports, true, NULL) < 0 || json_array_size(ports)) {
 		json_decref(ports);
+		if (!sw_alive(opts))
+			unlink(pidf); /* it died: never signal whatever reuses its pid */
 		return;
 	}
 	json_decref(ports);
@@ -517,6 +519,26 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	const char *lab = want.name;
 
 	running = applied_topo(lab, &have) == 0;
+	if (running) {
+		/* a node that failed or died is not part of what runs: the plan
+		 * starts it again (after removing what is left of it) */
+		int k = 0;
+
+		for (int i = 0; i < have.n_nodes; i++) {
+			struct vm_status st;
+
+			vm_status(lab, have.nodes[i].name, &st);
+			if (!strcmp(st.state, "absent") || !strcmp(st.state, "stopped")) {
+				destroy_node(opts, lab, have.nodes[i].name);
+				continue;
+			}
+			have.nodes[k] = have.nodes[i];
+			have.node_line[k] = have.node_line[i];
+			have.node_col[k] = have.node_col[i];
+			k++;
+		}
+		have.n_nodes = k;
+	}
 	if (apply && !running) {
 		say("lab \"%s\" is not running; start it with `vlab up %s`", lab, file);
 		return VLAB_EXIT_FAIL;
@@ -1023,7 +1045,8 @@ int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv)
 	static bool got[4096];
 	static struct ping_job jobs[TOPO_MAX_NODES];
 	pthread_t th[TOPO_MAX_NODES];
-	char lab[NODE_NAME_MAX];
+	bool started[TOPO_MAX_NODES];
+	char lab[NODE_NAME_MAX] = "";
 	int n, mismatches = 0;
 	json_t *arr = json_array();
 
@@ -1032,7 +1055,11 @@ int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv)
 		json_decref(arr);
 		return VLAB_EXIT_OK;
 	}
-	if (lab_arg(argc, argv, lab, sizeof(lab)) < 0 || applied_topo(lab, &t) < 0) {
+	if (lab_arg(argc, argv, lab, sizeof(lab)) < 0) {
+		json_decref(arr);
+		return VLAB_EXIT_FAIL;
+	}
+	if (applied_topo(lab, &t) < 0) {
 		say("lab \"%s\" is not running", lab);
 		json_decref(arr);
 		return VLAB_EXIT_FAIL;
@@ -1047,10 +1074,13 @@ int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv)
 	for (int s = 0; s < t.n_nodes; s++) {
 		jobs[s] = (struct ping_job){.lab = lab, .t = &t, .cells = cells, .n = n,
 					    .src = s, .got = got};
-		pthread_create(&th[s], NULL, ping_worker, &jobs[s]);
+		started[s] = pthread_create(&th[s], NULL, ping_worker, &jobs[s]) == 0;
+		if (!started[s])
+			ping_worker(&jobs[s]);
 	}
 	for (int s = 0; s < t.n_nodes; s++)
-		pthread_join(th[s], NULL);
+		if (started[s])
+			pthread_join(th[s], NULL);
 
 	for (int i = 0; i < n; i++) {
 		bool ok = got[i] == cells[i].expect;

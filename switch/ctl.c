@@ -90,6 +90,8 @@ int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,
 		return api_fail(err, API_ERR_METHOD,
 				"unknown method \"%.64s\" (see docs/switch-api.md)", method);
 	rc = m->fn(sw, params, result, err);
+	/* a request may have removed FDB entries: PMDs learn sources afresh */
+	atomic_fetch_add_explicit(&sw->fdb_gen, 1, memory_order_relaxed);
 	if (rc == 0 && *result == NULL)
 		*result = json_object();
 	if (rc == 0 && m->saves && !sw->restoring) {
@@ -121,7 +123,9 @@ static void ctl_drop(int slot)
 
 static void ctl_want_out(struct ctl_client *c, bool on)
 {
-	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.fd = c->fd};
+	/* a closing client is only written to */
+	struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | (on ? EPOLLOUT : 0),
+				 .data.fd = c->fd};
 
 	epoll_ctl(ctl.epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -203,8 +207,14 @@ static int ctl_read(struct sw *sw, struct ctl_client *c)
 		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		size_t start = 0;
 
-		if (n == 0)
-			return c->out_len ? (c->closing = true, 0) : -1;
+		if (n == 0) {
+			if (c->out_len == 0)
+				return -1;
+			/* the peer is done sending: stop reading (an EOF stays
+			 * readable) and close once its replies are out */
+			c->closing = true;
+			return ctl_flush(c);
+		}
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -354,7 +364,8 @@ static void ctl_tick(struct sw *sw, uint64_t start_ms)
 	uint32_t slots = fdb_capacity(sw->fdb) * 2 / CTL_AGE_PASSES + 1;
 
 	atomic_store_explicit(&sw->now, now, memory_order_relaxed);
-	fdb_age(sw->fdb, now, sw->opts.aging_time, slots);
+	if (fdb_age(sw->fdb, now, sw->opts.aging_time, slots) > 0)
+		atomic_fetch_add_explicit(&sw->fdb_gen, 1, memory_order_relaxed);
 }
 
 int ctl_run(struct sw *sw)

@@ -28,7 +28,7 @@ extern const struct ctl_method stats_methods[];
 
 /* port.c: a port's configuration as port.add takes it; removal of a port. */
 json_t *sw_port_config(const struct sw *sw, const struct sw_port *sp);
-void sw_port_remove(struct sw *sw, int idx);
+int sw_port_remove(struct sw *sw, int idx);
 
 /* Calls a method as a request would, without a socket (state restore). */
 int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,

@@ -32,7 +32,7 @@ static void dp_build(const struct sw *sw, struct sw_dp *dp)
 		}
 	}
 
-	for (int p = 0, rr = 0; p < SW_MAX_PORTS; p++) {
+	for (int p = 0; p < SW_MAX_PORTS; p++) {
 		const struct sw_port *sp = &sw->port[p];
 		unsigned int pmd;
 
@@ -43,8 +43,9 @@ static void dp_build(const struct sw *sw, struct sw_dp *dp)
 		dp->port[p].n_txq = sp->n_txq;
 		dp->port[p].txlock =
 			sp->n_txq < sw->n_pmd ? (rte_spinlock_t *)sw->txlock[p] : NULL;
-		/* spread receive work round-robin over the PMDs */
-		pmd = (unsigned int)(rr++ % sw->n_pmd);
+		/* a port's PMD depends on its slot only, so adding or removing
+		 * other ports never moves a receive queue to another thread */
+		pmd = (unsigned int)p % sw->n_pmd;
 		dp->rx[pmd][dp->n_rx[pmd]++] = (uint16_t)p;
 	}
 }

@@ -82,7 +82,11 @@ static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_er
 					"network \"%s\" still has port \"%s\"; delete its ports first",
 					sw->net[n].name, sw->port[p].name);
 	sw->net[n].used = false;
-	sw_dp_publish(sw);
+	if (sw_dp_publish(sw) < 0) {
+		sw->net[n].used = true;
+		return api_fail(err, -ENOMEM, "out of memory removing network \"%s\"; try again",
+				sw->net[n].name);
+	}
 	fdb_flush(sw->fdb, n, -1, true);
 	return 0;
 }

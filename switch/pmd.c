@@ -94,7 +94,7 @@ static inline void pmd_macs(const struct rte_mbuf *m, uint64_t *dst, uint64_t *s
 }
 
 static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_port,
-			struct rte_mbuf **pkts, uint16_t n, uint32_t now)
+			struct rte_mbuf **pkts, uint16_t n, uint32_t now, uint32_t gen)
 {
 	struct sw *sw = pmd->sw;
 	struct sw_port_ctr *ictr = &pmd->port[in_port];
@@ -115,7 +115,8 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 		bytes += m->pkt_len;
 		if (likely(len >= 14))
 			pmd_macs(m, &dst, &src);
-		bool learn = src != pmd->learnt[in_port].src || now != pmd->learnt[in_port].now;
+		bool learn = src != pmd->learnt[in_port].src || now != pmd->learnt[in_port].now ||
+			     gen != pmd->learnt[in_port].gen;
 
 		fwd_decide(sw->fdb, dp->port_net, net, in_port, dst, src, len, now, learn, &res);
 		if (learn && res.action != FWD_DROP &&
@@ -123,6 +124,7 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 		     res.learn == FDB_LEARN_MOVED)) {
 			pmd->learnt[in_port].src = src;
 			pmd->learnt[in_port].now = now;
+			pmd->learnt[in_port].gen = gen;
 		}
 		if (unlikely(res.learn_event)) {
 			if (res.learn == FDB_LEARN_NEW || res.learn == FDB_LEARN_MOVED)
@@ -148,7 +150,7 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 			nctr->flooded++;
 			/* every copy shares the mbuf: the TX side only reads it */
 			if (k > 1)
-				rte_mbuf_refcnt_update(m, (int16_t)(k - 1));
+				rte_pktmbuf_refcnt_update(m, (int16_t)(k - 1));
 			for (uint16_t j = 0; j < k; j++)
 				pmd_tx_enqueue(pmd, dp, out[j], m);
 			break;
@@ -184,6 +186,7 @@ int sw_pmd_main(void *arg)
 	while (!sw->quit) {
 		const struct sw_dp *dp = atomic_load_explicit(&sw->dp, memory_order_acquire);
 		uint32_t now = atomic_load_explicit(&sw->now, memory_order_relaxed);
+		uint32_t gen = atomic_load_explicit(&sw->fdb_gen, memory_order_relaxed);
 		uint32_t got = 0;
 		uint64_t t;
 
@@ -198,7 +201,7 @@ int sw_pmd_main(void *arg)
 				if (n == 0)
 					continue;
 				got += n;
-				pmd_process(pmd, dp, port, pkts, n, now);
+				pmd_process(pmd, dp, port, pkts, n, now, gen);
 			}
 			if (pmd->n_dirty)
 				pmd_tx_flush(pmd, dp);

@@ -386,14 +386,18 @@ static int port_add(struct sw *sw, json_t *params, json_t **result, struct api_e
 	return 0;
 }
 
-void sw_port_remove(struct sw *sw, int idx)
+int sw_port_remove(struct sw *sw, int idx)
 {
 	struct sw_port *sp = &sw->port[idx];
 
 	sp->used = false;
-	sw_dp_publish(sw); /* returns once no PMD can use the port */
+	if (sw_dp_publish(sw) < 0) { /* returns once no PMD can use the port */
+		sp->used = true;
+		return -ENOMEM;
+	}
 	fdb_flush(sw->fdb, -1, idx, true);
 	port_stop(sp);
+	return 0;
 }
 
 static int port_del(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
@@ -409,7 +413,9 @@ static int port_del(struct sw *sw, json_t *params, json_t **result, struct api_e
 		return 0;
 	if (p < 0)
 		return api_fail(err, -ENOENT, "port \"%s\" does not exist", name);
-	sw_port_remove(sw, p);
+	if (sw_port_remove(sw, p) < 0)
+		return api_fail(err, -ENOMEM, "out of memory removing port \"%s\"; try again",
+				name);
 	return 0;
 }
 

@@ -76,6 +76,7 @@ struct sw_pmd {
 	struct {
 		uint64_t src;
 		uint32_t now;
+		uint32_t gen;
 	} learnt[SW_MAX_PORTS];
 } __rte_cache_aligned;
 
@@ -143,6 +144,8 @@ struct sw {
 	struct rte_rcu_qsbr *rcu;
 	struct sw_dp *_Atomic dp; /* current snapshot */
 	_Atomic uint32_t now;      /* seconds since start, for FDB aging */
+	_Atomic uint32_t fdb_gen;  /* bumped when FDB entries are removed by control:
+				    * PMDs then forget which sources they learned */
 	volatile bool quit;
 	unsigned int n_pmd;
 	struct sw_pmd *pmd[SW_MAX_PMDS];

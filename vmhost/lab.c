@@ -263,13 +263,14 @@ int lab_record_load(const char *lab, const char *node, struct node *n, struct la
 	size_t i;
 	int rc;
 
+	memset(r, 0, sizeof(*r));
+	memset(n, 0, sizeof(*n));
 	rc = record_path(lab, node, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	root = json_load_file(path, 0, &jerr);
 	if (root == NULL)
 		return access(path, F_OK) < 0 ? -ENOENT : -EINVAL;
-	memset(r, 0, sizeof(*r));
 	rc = lab_node_from_json(json_object_get(root, "node"), n, err, sizeof(err));
 	r->pid = (pid_t)json_integer_value(json_object_get(root, "pid"));
 	r->created = (long)json_integer_value(json_object_get(root, "created"));

@@ -171,10 +171,12 @@ static pid_t read_pidfile(const char *path)
 	return (pid_t)atoi(buf);
 }
 
-/* True when `pid` is a live process whose command line mentions `needle`:
- * guards against signalling an unrelated process that reused the pid. */
+/* True when `pid` is a live QEMU whose command line names a file in
+ * directory `needle` ("DIR/"): guards against signalling an unrelated process
+ * that reused the pid, or the QEMU of node a10 when a1 is meant. */
 static bool pid_matches(pid_t pid, const char *needle)
 {
+	char dir[NODE_PATH_MAX + 2];
 	char path[64], buf[8192];
 	ssize_t n;
 	int fd;
@@ -193,7 +195,8 @@ static bool pid_matches(pid_t pid, const char *needle)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
+	snprintf(dir, sizeof(dir), "%s/", needle);
+	return strstr(buf, dir) != NULL && strstr(buf, "qemu") != NULL;
 }
 
 /* Signals every process whose command line mentions `needle`; then waits up
@@ -427,8 +430,11 @@ int vm_start_parallel(const char *lab, struct node *nodes, int n, int workers,
 	if (n <= 0)
 		return 0;
 	p.rcs = calloc((size_t)n, sizeof(int));
-	if (p.rcs == NULL)
+	if (p.rcs == NULL) {
+		for (int i = 0; i < n; i++)
+			snprintf(errs[i], 256, "node \"%s\": out of memory", nodes[i].name);
 		return -ENOMEM;
+	}
 	/* build the image once, before the workers all wait on its lock */
 	for (int i = 0; i < n; i++)
 		if (nodes[i].kind == NODE_VM && !nodes[i].kernel[0] && !nodes[i].disk[0]) {
