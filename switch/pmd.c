@@ -94,7 +94,7 @@ static inline void pmd_macs(const struct rte_mbuf *m, uint64_t *dst, uint64_t *s
 }
 
 static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_port,
-			struct rte_mbuf **pkts, uint16_t n, uint32_t now, uint32_t gen)
+			struct rte_mbuf **pkts, uint16_t n, uint32_t now, uint32_t *genp)
 {
 	struct sw *sw = pmd->sw;
 	struct sw_port_ctr *ictr = &pmd->port[in_port];
@@ -102,6 +102,7 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 	const uint16_t *members = &dp->members[dp->net_members[net].off];
 	uint16_t n_members = dp->net_members[net].n;
 	struct sw_net_ctr *nctr = &pmd->net[net];
+	uint32_t gen = *genp;
 	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -118,6 +119,11 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 		bool learn = src != pmd->learnt[in_port].src || now != pmd->learnt[in_port].now ||
 			     gen != pmd->learnt[in_port].gen;
 
+		/* a valid source learned this second, to the destination decided last */
+		if (!learn && dst == pmd->last[in_port].dst && gen == pmd->last[in_port].gen) {
+			pmd_tx_enqueue(pmd, dp, pmd->last[in_port].out, m);
+			continue;
+		}
 		fwd_decide(sw->fdb, dp->port_net, net, in_port, dst, src, len, now, learn, &res);
 		if (learn && res.action != FWD_DROP &&
 		    (res.learn == FDB_LEARN_REFRESHED || res.learn == FDB_LEARN_NEW ||
@@ -127,6 +133,9 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 			pmd->learnt[in_port].gen = gen;
 		}
 		if (unlikely(res.learn_event)) {
+			if (res.learn == FDB_LEARN_MOVED) /* cached decisions may point at the old port */
+				gen = *genp = atomic_fetch_add_explicit(&sw->fdb_gen, 1,
+									memory_order_relaxed) + 1;
 			if (res.learn == FDB_LEARN_NEW || res.learn == FDB_LEARN_MOVED)
 				nctr->learned++;
 			else if (res.learn == FDB_LEARN_LIMIT)
@@ -136,6 +145,9 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 		}
 		switch (res.action) {
 		case FWD_UNICAST:
+			pmd->last[in_port].dst = dst;
+			pmd->last[in_port].gen = gen;
+			pmd->last[in_port].out = res.port;
 			pmd_tx_enqueue(pmd, dp, res.port, m);
 			break;
 		case FWD_FLOOD: {
@@ -201,7 +213,7 @@ int sw_pmd_main(void *arg)
 				if (n == 0)
 					continue;
 				got += n;
-				pmd_process(pmd, dp, port, pkts, n, now, gen);
+				pmd_process(pmd, dp, port, pkts, n, now, &gen);
 			}
 			if (pmd->n_dirty)
 				pmd_tx_flush(pmd, dp);

@@ -78,6 +78,14 @@ struct sw_pmd {
 		uint32_t now;
 		uint32_t gen;
 	} learnt[SW_MAX_PORTS];
+	/* last unicast decision per receiving port: the same destination from
+	 * the same (already learned) source goes to the same port while no FDB
+	 * entry was removed or moved (sw->fdb_gen unchanged) */
+	struct {
+		uint64_t dst;
+		uint32_t gen;
+		uint16_t out;
+	} last[SW_MAX_PORTS];
 } __rte_cache_aligned;
 
 /* What a PMD needs to send on a port. */
