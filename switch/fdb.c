@@ -196,9 +196,13 @@ static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 					return -EEXIST;
 				continue;
 			}
-			atomic_store_explicit(&sl->val, val, memory_order_release);
+			/* the control thread may have made it static in between */
+			uint64_t zero = 0;
+			bool mine = atomic_compare_exchange_strong_explicit(
+				&sl->val, &zero, val, memory_order_release, memory_order_relaxed);
+
 			atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
-			return 0;
+			return mine ? 0 : -EEXIST;
 		}
 	}
 	return -ENOSPC;
@@ -276,17 +280,25 @@ int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
 
 	if (port >= FDB_MAX_PORTS || net >= FDB_MAX_NETS)
 		return -EINVAL;
-	sl = fdb_find(fdb, key, &v);
-	if (sl != NULL) {
-		v = atomic_exchange_explicit(&sl->val, nv, memory_order_acq_rel);
-		if ((v & VAL_VALID) && !(v & VAL_STATIC))
-			atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1,
-						  memory_order_relaxed);
-		return 0;
+	/* a PMD may insert the same key meanwhile: then take over its slot */
+	for (int tries = 0; tries < 8; tries++) {
+		int rc;
+
+		sl = fdb_find(fdb, key, &v);
+		if (sl != NULL) {
+			v = atomic_exchange_explicit(&sl->val, nv, memory_order_acq_rel);
+			if ((v & VAL_VALID) && !(v & VAL_STATIC))
+				atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1,
+							  memory_order_relaxed);
+			return 0;
+		}
+		if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
+			return -ENOSPC;
+		rc = fdb_insert(fdb, key, nv);
+		if (rc != -EEXIST)
+			return rc;
 	}
-	if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
-		return -ENOSPC;
-	return fdb_insert(fdb, key, nv) == -ENOSPC ? -ENOSPC : 0;
+	return -EAGAIN;
 }
 
 int fdb_del_static(struct fdb *fdb, uint16_t net, uint64_t mac)

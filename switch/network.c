@@ -225,8 +225,13 @@ static int fdb_add_static_req(struct sw *sw, json_t *params, json_t **result,
 	if (api_check_keys(params, keys, err) ||
 	    fdb_static_args(sw, params, true, &n, &mac, &p, err))
 		return err->code;
-	if (fdb_add_static(sw->fdb, (uint16_t)n, mac, (uint16_t)p) < 0)
+	int rc = fdb_add_static(sw->fdb, (uint16_t)n, mac, (uint16_t)p);
+
+	if (rc == -ENOSPC)
 		return api_fail(err, -ENOSPC, "the FDB is full (raise --fdb-size)");
+	if (rc < 0)
+		return api_fail(err, rc, "cannot add the static entry now (%s); try again",
+				strerror(-rc));
 	return 0;
 }
 

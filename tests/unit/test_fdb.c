@@ -8,6 +8,9 @@
 #include <stdlib.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <time.h>
+#include <stdatomic.h>
 
 #include "fdb.h"
 
@@ -233,6 +236,79 @@ static void test_mac_text(void **state)
 	assert_false(fdb_mac_is_multicast(MAC_A));
 }
 
+/* Several datapath writers learning and moving the same MACs while the
+ * control thread ages, flushes and adds static entries: nothing is lost or
+ * counted twice, and every lookup returns a port the MAC was seen on. */
+struct stress {
+	struct fdb *fdb;
+	uint16_t port;
+	_Atomic bool stop;
+	unsigned int bad;
+};
+
+static void *stress_writer(void *arg)
+{
+	struct stress *s = arg;
+	uint32_t x = s->port * 2654435761u;
+
+	while (!atomic_load(&s->stop)) {
+		x = x * 1103515245u + 12345u;
+		uint64_t mac = 0x020000000000ull + (x >> 8) % 512;
+		int p;
+
+		fdb_learn(s->fdb, 0, mac, s->port, x % 4);
+		p = fdb_lookup(s->fdb, 0, mac);
+		if (p != -1 && p != 1 && p != 2 && p != 7)
+			s->bad++;
+	}
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	struct fdb *fdb = fdb_create(4096, 100000);
+	struct stress a = {.fdb = fdb, .port = 1}, b = {.fdb = fdb, .port = 2};
+	pthread_t ta, tb;
+
+	assert_int_equal(pthread_create(&ta, NULL, stress_writer, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, stress_writer, &b), 0);
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0;; i++) {
+		uint64_t mac = 0x020000000000ull + (uint64_t)(i % 512);
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 300)
+			break;
+
+		switch (i % 4) {
+		case 0:
+			fdb_age(fdb, 10, 3, 256);
+			break;
+		case 1:
+			fdb_add_static(fdb, 0, mac, 7);
+			break;
+		case 2:
+			fdb_del_static(fdb, 0, mac);
+			break;
+		default:
+			fdb_flush(fdb, 0, i % 3, false);
+			break;
+		}
+	}
+	atomic_store(&a.stop, true);
+	atomic_store(&b.stop, true);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	assert_int_equal(a.bad + b.bad, 0);
+	fdb_flush(fdb, -1, -1, true);
+	assert_int_equal(fdb_count(fdb), 0);
+	assert_int_equal(fdb_port_count(fdb, 1), 0);
+	assert_int_equal(fdb_port_count(fdb, 2), 0);
+	fdb_destroy(fdb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_million),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test(test_mac_text),
+		cmocka_unit_test(test_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
