@@ -493,7 +493,18 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: vlab %s FILE [--workers N]\n", apply ? "apply" : "up");
+			printf("usage: vlab %s FILE [--workers N]\n\n%s\n"
+			       "  --workers N   nodes started at a time (default %d)\n"
+			       "\nThe file format: docs/topology.md; check a file with `vlab validate "
+			       "FILE`.\n",
+			       apply ? "apply" : "up",
+			       apply ? "Reconciles the running lab with its edited topology file: adds "
+				       "and removes\nnodes, networks and interfaces; nodes that did not "
+				       "change keep running."
+				     : "Brings the lab up: starts vlab-switchd if none runs, creates its "
+				       "networks and\nports, starts the nodes in parallel and waits until "
+				       "each is ready. Running it\nagain changes nothing.",
+			       LABCTL_WORKERS);
 			return VLAB_EXIT_OK;
 		} else if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
 			workers = atoi(argv[++i]);
