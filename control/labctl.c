@@ -172,25 +172,13 @@ static int applied_topo(const char *lab, struct topo *t)
 static int sw_req(const struct vlab_opts *opts, const char *method, json_t *params,
 		  json_t **result, bool quiet, struct swc_error *eout)
 {
-	const char *path = swc_socket_path(opts->socket);
 	struct swc_error e = {0};
-	struct swc *c = NULL;
-	json_t *res = NULL;
-	int rc;
+	int rc = swc_request(swc_socket_path(opts->socket), method, params, result, &e);
 
-	rc = swc_connect(path, &c);
-	if (rc == 0)
-		rc = swc_call(c, method, params, &res, &e);
 	if (rc == -EREMOTEIO && !quiet)
 		say("switch: %s", e.message);
-	swc_close(c);
-	json_decref(params);
 	if (eout)
 		*eout = e;
-	if (result)
-		*result = res;
-	else
-		json_decref(res);
 	return rc;
 }
 

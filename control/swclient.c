@@ -86,6 +86,25 @@ void swc_close(struct swc *c)
 	free(c);
 }
 
+int swc_request(const char *path, const char *method, json_t *params, json_t **result,
+		struct swc_error *err)
+{
+	struct swc *c = NULL;
+	json_t *res = NULL;
+	int rc;
+
+	rc = swc_connect(path, &c);
+	if (rc == 0)
+		rc = swc_call(c, method, params, &res, err);
+	swc_close(c);
+	json_decref(params);
+	if (result)
+		*result = res;
+	else
+		json_decref(res);
+	return rc;
+}
+
 char *swc_encode_request(json_int_t id, const char *method, const json_t *params)
 {
 	json_t *req;

@@ -41,6 +41,12 @@ void swc_close(struct swc *c);
 int swc_call(struct swc *c, const char *method, const json_t *params, json_t **result,
 	     struct swc_error *err);
 
+/* One request on a connection of its own: connect, call, close. `params` is
+ * released (it may be NULL); `result` may be NULL when the result is not
+ * wanted. Returns as swc_call(), or the negative errno of swc_connect(). */
+int swc_request(const char *path, const char *method, json_t *params, json_t **result,
+		struct swc_error *err);
+
 /* Encodes one request line, '\n'-terminated, into a new string (free() it).
  * Returns NULL on ENOMEM. */
 char *swc_encode_request(json_int_t id, const char *method, const json_t *params);

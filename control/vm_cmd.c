@@ -329,27 +329,17 @@ static int sw_call(const struct vlab_opts *opts, const char *method, json_t *par
 {
 	const char *path = swc_socket_path(opts->socket);
 	struct swc_error e = {0};
-	struct swc *c = NULL;
-	json_t *res = NULL;
-	int rc;
+	int rc = swc_request(path, method, params, NULL, &e);
 
-	rc = swc_connect(path, &c);
-	if (rc < 0) {
+	if (rc == -EREMOTEIO && !(quiet_enoent && e.code == -ENOENT))
+		fprintf(stderr, "vlab: switch: %s\n", e.message);
+	else if (rc == -ENOENT || rc == -ECONNREFUSED || rc == -EACCES)
 		fprintf(stderr,
 			"vlab: cannot reach vlab-switchd at %s (%s): start it, or point --socket "
 			"/ VLAB_SWITCH_SOCKET at it\n",
 			path, strerror(-rc));
-		json_decref(params);
-		return rc;
-	}
-	rc = swc_call(c, method, params, &res, &e);
-	if (rc == -EREMOTEIO && !(quiet_enoent && e.code == -ENOENT))
-		fprintf(stderr, "vlab: switch: %s\n", e.message);
 	else if (rc < 0 && rc != -EREMOTEIO)
 		fprintf(stderr, "vlab: switch request %s failed: %s\n", method, strerror(-rc));
-	json_decref(res);
-	json_decref(params);
-	swc_close(c);
 	return rc;
 }
 

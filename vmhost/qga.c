@@ -215,20 +215,13 @@ static int command(struct qga *g, const char *cmd, json_t *args, json_t **ret, i
 		json_decref(msg);
 	}
 
-	json_t *rv = json_object_get(msg, "return");
-	json_t *e = json_object_get(msg, "error");
-	if (rv != NULL) {
-		if (ret != NULL)
-			*ret = json_incref(rv);
-		rc = 0;
-	} else if (json_is_object(e)) {
-		const char *cls = json_string_value(json_object_get(e, "class"));
-		const char *desc = json_string_value(json_object_get(e, "desc"));
+	const char *cls, *desc;
 
+	rc = qmp_reply_split(msg, ret, &cls, &desc);
+	if (rc == 1) {
 		rc = cls != NULL && strcmp(cls, "CommandNotFound") == 0 ? -EOPNOTSUPP : -EREMOTEIO;
 		seterr(g, "%s: %s", cmd, desc != NULL ? desc : "error");
-	} else {
-		rc = -EPROTO;
+	} else if (rc < 0) {
 		seterr(g, "%s: reply without return or error", cmd);
 		g->synced = false;
 	}

@@ -404,6 +404,23 @@ static const char *stream_strerror(int ret)
 }
 
 /* The errno for a QMP error class. */
+int qmp_reply_split(json_t *msg, json_t **ret, const char **cls, const char **desc)
+{
+	json_t *rv = json_object_get(msg, "return");
+	json_t *e = json_object_get(msg, "error");
+
+	if (rv != NULL) {
+		if (ret != NULL)
+			*ret = json_incref(rv);
+		return 0;
+	}
+	if (!json_is_object(e))
+		return -EPROTO;
+	*cls = json_string_value(json_object_get(e, "class"));
+	*desc = json_string_value(json_object_get(e, "desc"));
+	return 1;
+}
+
 static int class_errno(const char *cls)
 {
 	static const struct {
@@ -471,21 +488,14 @@ int qmp_execute(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char
 		json_decref(msg);
 	}
 
-	json_t *rv = json_object_get(msg, "return");
-	json_t *e = json_object_get(msg, "error");
-	if (rv != NULL) {
-		if (ret != NULL)
-			*ret = json_incref(rv);
-		rc = 0;
-	} else if (json_is_object(e)) {
-		const char *cls = json_string_value(json_object_get(e, "class"));
-		const char *desc = json_string_value(json_object_get(e, "desc"));
+	const char *cls, *desc;
 
+	rc = qmp_reply_split(msg, ret, &cls, &desc);
+	if (rc == 1) {
 		rc = class_errno(cls);
 		seterr(err, errlen, "%s", desc != NULL ? desc : (cls != NULL ? cls : "error"));
-	} else {
+	} else if (rc < 0) {
 		seterr(err, errlen, "%s: reply without return or error", cmd);
-		rc = -EPROTO;
 	}
 	json_decref(msg);
 out_free_req:

@@ -73,6 +73,12 @@ int qmp_stream_next(struct qmp_stream *s, int64_t deadline, json_t **msg);
  * -ECONNRESET, or another negative errno as qmp_stream_next(). */
 int qmp_stream_skip_past(struct qmp_stream *s, unsigned char byte, int64_t deadline);
 
+/* Splits a reply (QMP and the guest agent share the shape): 0 and *ret (a new
+ * reference, when ret is not NULL) for {"return": ...}; 1 and *cls / *desc
+ * (borrowed, either may be NULL) for {"error": {"class", "desc"}}; -EPROTO
+ * for anything else. */
+int qmp_reply_split(json_t *msg, json_t **ret, const char **cls, const char **desc);
+
 /* ---- QMP client ---- */
 
 struct qmp;
