@@ -90,8 +90,6 @@ int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,
 		return api_fail(err, API_ERR_METHOD,
 				"unknown method \"%.64s\" (see docs/switch-api.md)", method);
 	rc = m->fn(sw, params, result, err);
-	/* a request may have removed FDB entries: PMDs learn sources afresh */
-	atomic_fetch_add_explicit(&sw->fdb_gen, 1, memory_order_relaxed);
 	if (rc == 0 && *result == NULL)
 		*result = json_object();
 	if (rc == 0 && m->saves && !sw->restoring) {
@@ -364,8 +362,7 @@ static void ctl_tick(struct sw *sw, uint64_t start_ms)
 	uint32_t slots = fdb_capacity(sw->fdb) * 2 / CTL_AGE_PASSES + 1;
 
 	atomic_store_explicit(&sw->now, now, memory_order_relaxed);
-	if (fdb_age(sw->fdb, now, sw->opts.aging_time, slots) > 0)
-		atomic_fetch_add_explicit(&sw->fdb_gen, 1, memory_order_relaxed);
+	fdb_age(sw->fdb, now, sw->opts.aging_time, slots);
 }
 
 int ctl_run(struct sw *sw)

@@ -38,6 +38,7 @@ struct fdb {
 	uint32_t capacity;          /* most entries allowed */
 	uint32_t age_cursor;        /* next slot fdb_age() looks at (control only) */
 	_Atomic uint32_t count;     /* entries, learned and static */
+	_Atomic uint32_t gen;       /* see fdb_generation() */
 	uint32_t default_limit;
 	uint32_t limit[FDB_MAX_PORTS];
 	_Atomic uint32_t port_count[FDB_MAX_PORTS]; /* learned entries per port */
@@ -95,6 +96,7 @@ struct fdb *fdb_create(uint32_t capacity, uint32_t default_mac_limit)
 	fdb->bucket_mask = (uint32_t)(nslots / FDB_SLOTS_PER_BUCKET - 1);
 	fdb->capacity = capacity;
 	fdb->default_limit = default_mac_limit;
+	fdb->gen = 1;
 	for (int i = 0; i < FDB_MAX_PORTS; i++)
 		fdb->limit[i] = default_mac_limit;
 	return fdb;
@@ -115,6 +117,16 @@ void fdb_destroy(struct fdb *fdb)
 uint32_t fdb_capacity(const struct fdb *fdb)
 {
 	return fdb->capacity;
+}
+
+uint32_t fdb_generation(const struct fdb *fdb)
+{
+	return atomic_load_explicit(&fdb->gen, memory_order_relaxed);
+}
+
+static void fdb_changed(struct fdb *fdb)
+{
+	atomic_fetch_add_explicit(&fdb->gen, 1, memory_order_relaxed);
 }
 
 uint32_t fdb_count(const struct fdb *fdb)
@@ -243,6 +255,7 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t net, uint64_t mac, uin
 			return FDB_LEARN_REFRESHED; /* lost a race; the next packet retries */
 		atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&fdb->port_count[port], 1, memory_order_relaxed);
+		fdb_changed(fdb);
 		return FDB_LEARN_MOVED;
 	}
 
@@ -266,6 +279,7 @@ static void fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl)
 
 	atomic_store_explicit(&sl->key, FDB_TOMB, memory_order_release);
 	atomic_fetch_sub_explicit(&fdb->count, 1, memory_order_relaxed);
+	fdb_changed(fdb);
 	if ((old & VAL_VALID) && !(old & VAL_STATIC))
 		atomic_fetch_sub_explicit(&fdb->port_count[val_port(old)], 1,
 					  memory_order_relaxed);
@@ -290,6 +304,7 @@ int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
 			if ((v & VAL_VALID) && !(v & VAL_STATIC))
 				atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1,
 							  memory_order_relaxed);
+			fdb_changed(fdb);
 			return 0;
 		}
 		if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)

@@ -51,6 +51,11 @@ void fdb_destroy(struct fdb *fdb);
 uint32_t fdb_capacity(const struct fdb *fdb);
 uint32_t fdb_count(const struct fdb *fdb);
 
+/* Changes whenever an entry is removed, moved to another port or made
+ * static: a lookup result cached under an older generation may be stale.
+ * Never 0. */
+uint32_t fdb_generation(const struct fdb *fdb);
+
 /* Per-port learned-MAC limit (0 = no learning on that port). */
 void fdb_set_port_limit(struct fdb *fdb, uint16_t port, uint32_t limit);
 uint32_t fdb_port_count(const struct fdb *fdb, uint16_t port);

@@ -288,7 +288,6 @@ int main(int argc, char **argv)
 	}
 	sw->opts = opts;
 	sw->n_pmd = (unsigned int)n_pmd;
-	sw->fdb_gen = 1; /* PMD caches start at 0: never valid */
 	for (int p = 0; p < SW_MAX_PORTS; p++)
 		for (int q = 0; q < SW_MAX_PMDS; q++)
 			rte_spinlock_init(&sw->txlock[p][q]);

@@ -134,8 +134,7 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in_
 		}
 		if (unlikely(res.learn_event)) {
 			if (res.learn == FDB_LEARN_MOVED) /* cached decisions may point at the old port */
-				gen = *genp = atomic_fetch_add_explicit(&sw->fdb_gen, 1,
-									memory_order_relaxed) + 1;
+				gen = *genp = fdb_generation(sw->fdb);
 			if (res.learn == FDB_LEARN_NEW || res.learn == FDB_LEARN_MOVED)
 				nctr->learned++;
 			else if (res.learn == FDB_LEARN_LIMIT)
@@ -198,7 +197,7 @@ int sw_pmd_main(void *arg)
 	while (!sw->quit) {
 		const struct sw_dp *dp = atomic_load_explicit(&sw->dp, memory_order_acquire);
 		uint32_t now = atomic_load_explicit(&sw->now, memory_order_relaxed);
-		uint32_t gen = atomic_load_explicit(&sw->fdb_gen, memory_order_relaxed);
+		uint32_t gen = fdb_generation(sw->fdb);
 		uint32_t got = 0;
 		uint64_t t;
 

@@ -80,7 +80,7 @@ struct sw_pmd {
 	} learnt[SW_MAX_PORTS];
 	/* last unicast decision per receiving port: the same destination from
 	 * the same (already learned) source goes to the same port while no FDB
-	 * entry was removed or moved (sw->fdb_gen unchanged) */
+	 * entry was removed or moved (fdb_generation() unchanged) */
 	struct {
 		uint64_t dst;
 		uint32_t gen;
@@ -152,8 +152,6 @@ struct sw {
 	struct rte_rcu_qsbr *rcu;
 	struct sw_dp *_Atomic dp; /* current snapshot */
 	_Atomic uint32_t now;      /* seconds since start, for FDB aging */
-	_Atomic uint32_t fdb_gen;  /* bumped when FDB entries are removed by control:
-				    * PMDs then forget which sources they learned */
 	volatile bool quit;
 	unsigned int n_pmd;
 	struct sw_pmd *pmd[SW_MAX_PMDS];

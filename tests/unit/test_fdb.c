@@ -236,6 +236,28 @@ static void test_mac_text(void **state)
 	assert_false(fdb_mac_is_multicast(MAC_A));
 }
 
+/* The generation changes on removal, move and static takeover, not on
+ * learning new entries or refreshing them. */
+static void test_generation(void **state)
+{
+	struct fdb *fdb = *state;
+	uint32_t g = fdb_generation(fdb);
+
+	assert_int_not_equal(g, 0);
+	fdb_learn(fdb, 0, MAC_A, 1, 1);
+	fdb_learn(fdb, 0, MAC_A, 1, 2);
+	assert_int_equal(fdb_generation(fdb), g);
+	fdb_learn(fdb, 0, MAC_A, 2, 2); /* move */
+	assert_int_not_equal(fdb_generation(fdb), g);
+	g = fdb_generation(fdb);
+	fdb_add_static(fdb, 0, MAC_A, 3); /* takeover */
+	assert_int_not_equal(fdb_generation(fdb), g);
+	g = fdb_generation(fdb);
+	fdb_learn(fdb, 0, MAC_B, 1, 2);
+	assert_int_equal(fdb_age(fdb, 1000, 300, 0), 1);
+	assert_int_not_equal(fdb_generation(fdb), g);
+}
+
 /* Several datapath writers learning and moving the same MACs while the
  * control thread ages, flushes and adds static entries: nothing is lost or
  * counted twice, and every lookup returns a port the MAC was seen on. */
@@ -324,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 		cmocka_unit_test(test_mac_text),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
