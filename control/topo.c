@@ -79,7 +79,9 @@ struct pctx {
 	struct topo_errors *errs;
 	struct net_src net[TOPO_MAX_NETS];
 	struct node_src node[TOPO_MAX_NODES];
-	bool nets_bad; /* `networks:` missing or not a mapping: no "not defined" noise */
+	bool nets_bad;	 /* `networks:` missing, not a mapping or too many: no "not
+			  * defined" noise */
+	bool nodes_over; /* more nodes than TOPO_MAX_NODES: no "not defined" noise */
 };
 
 static const char *const root_keys[] = {"name", "networks", "nodes", "expect", NULL};
@@ -558,11 +560,8 @@ static void parse_net(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 			name ? name : "");
 		return;
 	}
-	if (t->n_nets >= TOPO_MAX_NETS) {
-		add_err(c->errs, ypos(kn), "network \"%s\": too many networks (at most %d)", name,
-			TOPO_MAX_NETS);
-		return;
-	}
+	if (t->n_nets >= TOPO_MAX_NETS)
+		return; /* reported once by parse_root() */
 	tn = &t->nets[t->n_nets];
 	src = &c->net[t->n_nets];
 	t->n_nets++;
@@ -898,11 +897,8 @@ static void parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 			name ? name : "");
 		return;
 	}
-	if (t->n_nodes >= TOPO_MAX_NODES) {
-		add_err(c->errs, ypos(kn), "node \"%s\": too many nodes (at most %d)", name,
-			TOPO_MAX_NODES);
-		return;
-	}
+	if (t->n_nodes >= TOPO_MAX_NODES)
+		return; /* reported once by parse_root() */
 	ni = t->n_nodes++;
 	n = &t->nodes[ni];
 	src = &c->node[ni];
@@ -1066,6 +1062,8 @@ static void check_endpoint(struct pctx *c, const char *s, struct pos at, const c
 
 	snprintf(node, sizeof(node), "%.*s", colon ? (int)(colon - s) : (int)strlen(s), s);
 	ni = topo_node_find(t, node);
+	if (ni < 0 && c->nodes_over)
+		return; /* may be one of the nodes beyond the limit */
 	if (ni < 0) {
 		list_names(t, false, names, sizeof(names));
 		add_err(c->errs, at,
@@ -1156,6 +1154,9 @@ static void parse_expect(struct pctx *c, yaml_node_t *seq)
 static void assign_vnis(struct pctx *c)
 {
 	struct topo *t = c->t;
+	/* the smallest free VNI only grows as networks take them: each search
+	 * goes on from the last VNI assigned */
+	uint32_t v = TOPO_VNI_AUTO;
 
 	for (int i = 0; i < t->n_nets; i++) {
 		if (!c->net[i].vni_given)
@@ -1171,7 +1172,6 @@ static void assign_vnis(struct pctx *c)
 		}
 	}
 	for (int i = 0; i < t->n_nets; i++) {
-		uint32_t v = TOPO_VNI_AUTO;
 		bool used;
 
 		if (c->net[i].vni_given)
@@ -1597,6 +1597,20 @@ out_free:
 
 /* ---- top level ---- */
 
+/* Reports, once, a mapping of `what` (networks, nodes) with more than `max`
+ * entries, at the first one beyond the limit; the parsers ignore those. */
+static void too_many(struct pctx *c, yaml_node_t *m, int max, const char *what, bool *flag)
+{
+	long n = (long)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+
+	if (n <= max)
+		return;
+	*flag = true;
+	add_err(c->errs, ypos(ynode(c, m->data.mapping.pairs.start[max].key)),
+		"too many %s (at most %d): the file defines %ld; split the lab or remove some",
+		what, max, n);
+}
+
 static void parse_root(struct pctx *c, yaml_node_t *root)
 {
 	struct topo *t = c->t;
@@ -1640,6 +1654,7 @@ static void parse_root(struct pctx *c, yaml_node_t *root)
 			"networks must be a mapping of network name to { vni, subnet } (got %s)",
 			ykind(x));
 	} else if (!ynull(x)) {
+		too_many(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad);
 		MAP_FOREACH(c, x, p)
 		{
 			yaml_node_t *kn = ynode(c, p->key), *first = earlier_key(c, x, p);
@@ -1669,6 +1684,7 @@ static void parse_root(struct pctx *c, yaml_node_t *root)
 			"the lab has no nodes: add at least one under nodes:, e.g. a1: { "
 			"interfaces: [ { network: NET } ] }");
 	} else {
+		too_many(c, x, TOPO_MAX_NODES, "nodes", &c->nodes_over);
 		MAP_FOREACH(c, x, p)
 		{
 			yaml_node_t *kn = ynode(c, p->key), *first = earlier_key(c, x, p);

@@ -14,10 +14,12 @@
 
 #include "node.h"
 
-#define TOPO_MAX_NETS    64
-#define TOPO_MAX_NODES   64
-#define TOPO_MAX_EXPECT  64
-#define TOPO_MAX_ERRORS  64
+/* Limits of one lab, stated in docs/topology.md and enforced by topo_parse()
+ * with an error naming the limit. */
+#define TOPO_MAX_NETS	 1000 /* networks per lab */
+#define TOPO_MAX_NODES	 1000 /* nodes per lab */
+#define TOPO_MAX_EXPECT	 64   /* `expect:` entries */
+#define TOPO_MAX_ERRORS	 64   /* problems recorded; more are only counted */
 #define TOPO_MSG_MAX     256
 
 struct topo_net {
@@ -38,6 +40,8 @@ struct topo_expect {
 	int line, col;
 };
 
+/* A whole lab. Megabytes at the limits (TOPO_MAX_NODES nodes of a few KiB
+ * each): allocate it on the heap, never on the stack. */
 struct topo {
 	char name[NODE_NAME_MAX];
 	struct topo_net nets[TOPO_MAX_NETS];

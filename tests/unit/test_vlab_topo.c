@@ -396,6 +396,82 @@ static void test_error_limit(void **state)
 	free(text);
 }
 
+/* A lab of `nodes` namespace hosts, host i on network i % nets, every
+ * network written out (the first with `subnet` when not NULL); `expect_to`
+ * adds an expectation to that node. */
+static char *big_lab(int nets, int nodes, const char *subnet, const char *expect_to, size_t *len)
+{
+	size_t cap = 128 + (size_t)nets * 32 + (size_t)nodes * 80, off = 0;
+	char *text = malloc(cap);
+
+	assert_non_null(text);
+	off += (size_t)snprintf(text + off, cap - off, "name: big\nnetworks:\n");
+	if (subnet)
+		off += (size_t)snprintf(text + off, cap - off, "  n0: { subnet: %s }\n", subnet);
+	for (int i = subnet ? 1 : 0; i < nets; i++)
+		off += (size_t)snprintf(text + off, cap - off, "  n%d: {}\n", i);
+	off += (size_t)snprintf(text + off, cap - off, "nodes:\n");
+	for (int i = 0; i < nodes; i++)
+		off += (size_t)snprintf(text + off, cap - off,
+					"  h%d: { kind: host, interfaces: [ { network: n%d } ] }\n",
+					i, i % nets);
+	if (expect_to)
+		off += (size_t)snprintf(text + off, cap - off,
+					"expect:\n  - { from: h0, to: %s }\n", expect_to);
+	assert_true(off < cap);
+	*len = off;
+	return text;
+}
+
+static void test_limits(void **state)
+{
+	struct fixture *f = *state;
+	char line[TOPO_MSG_MAX + 64], *text;
+	size_t len;
+
+	/* at the limits: every network and node, automatic values all distinct */
+	text = big_lab(TOPO_MAX_NETS, TOPO_MAX_NODES, NULL, NULL, &len);
+	assert_int_equal(topo_parse(text, len, f->t, f->errs), 0);
+	assert_int_equal(f->t->n_nets, 1000);
+	assert_int_equal(f->t->n_nodes, 1000);
+	assert_int_equal(f->t->nets[999].vni, 1099);
+	assert_string_equal(f->t->nets[999].subnet, "10.103.231.0/24");
+	assert_string_equal(f->t->nodes[999].nics[0].addrs[0], "10.103.231.1/24");
+	free(text);
+
+	/* a thousand hosts on one network: a /16 holds them, a /24 does not */
+	text = big_lab(1, TOPO_MAX_NODES, "10.0.0.0/16", NULL, &len);
+	assert_int_equal(topo_parse(text, len, f->t, f->errs), 0);
+	assert_string_equal(f->t->nodes[999].nics[0].addrs[0], "10.0.3.232/16");
+	free(text);
+	text = big_lab(1, TOPO_MAX_NODES, NULL, NULL, &len);
+	assert_int_equal(topo_parse(text, len, f->t, f->errs), -EINVAL);
+	assert_non_null(strstr(f->errs->e[0].msg, "no free address left in subnet 10.100.0.0/24"));
+	free(text);
+
+	/* one node too many: one error at the first node beyond the limit, none
+	 * for an expectation naming a node that was left out */
+	text = big_lab(10, TOPO_MAX_NODES + 1, NULL, "h1000", &len);
+	assert_int_equal(topo_parse(text, len, f->t, f->errs), -EINVAL);
+	assert_int_equal(f->errs->n, 1);
+	topo_error_format(f->errs, 0, "topology.yaml", line, sizeof(line));
+	assert_string_equal(line, "topology.yaml:1014:3: too many nodes (at most 1000): the file "
+				  "defines 1001; split the lab or remove some");
+	free(text);
+
+	/* one network too many: one error, no "not defined" for nodes on it */
+	text = big_lab(TOPO_MAX_NETS + 1, TOPO_MAX_NETS + 1, NULL, NULL, &len);
+	assert_int_equal(topo_parse(text, len, f->t, f->errs), -EINVAL);
+	assert_int_equal(f->errs->n, 2);
+	topo_error_format(f->errs, 0, "topology.yaml", line, sizeof(line));
+	assert_string_equal(line, "topology.yaml:1003:3: too many networks (at most 1000): the "
+				  "file defines 1001; split the lab or remove some");
+	topo_error_format(f->errs, 1, "topology.yaml", line, sizeof(line));
+	assert_string_equal(line, "topology.yaml:2005:3: too many nodes (at most 1000): the file "
+				  "defines 1001; split the lab or remove some");
+	free(text);
+}
+
 static void test_misc(void **state)
 {
 	struct fixture *f = *state;
@@ -479,6 +555,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multi_all_reported, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_error_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_misc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 	};
