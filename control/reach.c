@@ -5,10 +5,25 @@
 #include "reach.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "netns.h"
+
+/* What reach_matrix() looks up for every cell, built once: the lab's IPv4
+ * addresses sorted with the node holding each, and its forwarding nodes, so
+ * that a cell costs no scan of every node (a lab has up to TOPO_MAX_NODES). */
+struct reach_idx {
+	struct v4_holder {
+		uint32_t ip; /* host order */
+		int node;
+	} * v4;
+	int n_v4;
+	int *fwd; /* indexes of nodes with forward: true */
+	int n_fwd;
+};
 
 /* Parses a plain address or, failing that, an address with a prefix. */
 static int parse_ip(const char *s, struct nsh_cidr *out)
@@ -94,8 +109,8 @@ static int up_nic_on(const struct node *n, const char *network, const struct nsh
 
 /* Routed case: src S sends to ip (on D's interface dn) via a forwarding
  * node; *src_nic gets the interface S sends from. */
-static bool routed(const struct topo *t, int s, int d, int dn, const struct nsh_cidr *ip,
-		   int *src_nic)
+static bool routed(const struct topo *t, const struct reach_idx *ix, int s, int d, int dn,
+		   const struct nsh_cidr *ip, int *src_nic)
 {
 	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
 	const char *nd = D->nics[dn].network;
@@ -120,7 +135,8 @@ static bool routed(const struct topo *t, int s, int d, int dn, const struct nsh_
 	di = nsh_route_nic(D, &back);
 	if (di < 0 || D->nics[di].link_down || strcmp(D->nics[di].network, nd) != 0)
 		return false;
-	for (int r = 0; r < t->n_nodes; r++) {
+	for (int i = 0; i < (ix ? ix->n_fwd : t->n_nodes); i++) {
+		int r = ix ? ix->fwd[i] : i;
 		const struct node *R = &t->nodes[r];
 
 		if (r == s || r == d || !R->ip_forward)
@@ -133,8 +149,8 @@ static bool routed(const struct topo *t, int s, int d, int dn, const struct nsh_
 
 /* Computed value, before `expect:`; *src_nic and *dst_nic get the
  * interfaces involved (-1 when none). */
-static bool computed(const struct topo *t, int s, int d, const struct nsh_cidr *ip, int *src_nic,
-		     int *dst_nic)
+static bool computed(const struct topo *t, const struct reach_idx *ix, int s, int d,
+		     const struct nsh_cidr *ip, int *src_nic, int *dst_nic)
 {
 	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
 	const struct node_nic *dnic;
@@ -160,7 +176,7 @@ static bool computed(const struct topo *t, int s, int d, const struct nsh_cidr *
 	}
 	if (dnic->link_down)
 		return false;
-	return routed(t, s, d, dn, ip, src_nic);
+	return routed(t, ix, s, d, dn, ip, src_nic);
 }
 
 /* Whether an `expect:` endpoint ("NODE" or "NODE:IFNAME") names node n (and
@@ -203,10 +219,10 @@ static bool override(const struct topo *t, int s, int d, int src_nic, int dst_ni
 	return value;
 }
 
-static bool eval(const struct topo *t, int s, int d, const struct nsh_cidr *ip, int *src_nic,
-		 int *dst_nic, bool *overridden)
+static bool eval(const struct topo *t, const struct reach_idx *ix, int s, int d,
+		 const struct nsh_cidr *ip, int *src_nic, int *dst_nic, bool *overridden)
 {
-	bool v = computed(t, s, d, ip, src_nic, dst_nic);
+	bool v = computed(t, ix, s, d, ip, src_nic, dst_nic);
 
 	*overridden = false;
 	if (*dst_nic < 0)
@@ -229,7 +245,7 @@ bool reach_expected(const struct topo *t, int src_node, int dst_node, const char
 		return false;
 	if (parse_ip(dst_addr, &ip) != 0)
 		return false;
-	return eval(t, src_node, dst_node, &ip, &sn, &dn, &ov);
+	return eval(t, NULL, src_node, dst_node, &ip, &sn, &dn, &ov);
 }
 
 /* True when node `n` has IPv4 address `ip` on any interface. */
@@ -246,28 +262,93 @@ static bool holds_addr(const struct node *n, const struct nsh_cidr *ip)
 	return false;
 }
 
-/* True when node d's address `ip` is not expected reachable from s, but the
- * same address on another node is: a ping of it would be answered there. */
-static bool shadowed(const struct topo *t, int s, int d, const struct nsh_cidr *ip)
+static uint32_t v4_host(const struct nsh_cidr *a)
 {
+	return (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 | (uint32_t)a->addr[2] << 8 |
+	       a->addr[3];
+}
+
+static int holder_cmp(const void *a, const void *b)
+{
+	const struct v4_holder *x = a, *y = b;
+
+	if (x->ip != y->ip)
+		return x->ip < y->ip ? -1 : 1;
+	return x->node - y->node;
+}
+
+static void idx_free(struct reach_idx *ix)
+{
+	free(ix->v4);
+	free(ix->fwd);
+}
+
+static int idx_build(const struct topo *t, struct reach_idx *ix)
+{
+	size_t nodes = t->n_nodes > 0 ? (size_t)t->n_nodes : 1;
+
+	*ix = (struct reach_idx){0};
+	/* room for every address a node may have */
+	ix->v4 = calloc(nodes * NODE_MAX_NICS * NODE_MAX_ADDRS, sizeof(*ix->v4));
+	ix->fwd = calloc(nodes, sizeof(*ix->fwd));
+	if (!ix->v4 || !ix->fwd) {
+		idx_free(ix);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *n = &t->nodes[i];
+
+		if (n->ip_forward)
+			ix->fwd[ix->n_fwd++] = i;
+		for (int j = 0; j < n->n_nics && j < NODE_MAX_NICS; j++)
+			for (int k = 0; k < n->nics[j].n_addrs && k < NODE_MAX_ADDRS; k++) {
+				struct nsh_cidr a;
+
+				if (parse_ip(n->nics[j].addrs[k], &a) == 0 && a.family == AF_INET)
+					ix->v4[ix->n_v4++] =
+					    (struct v4_holder){.ip = v4_host(&a), .node = i};
+			}
+	}
+	qsort(ix->v4, (size_t)ix->n_v4, sizeof(*ix->v4), holder_cmp);
+	return 0;
+}
+
+/* True when node d's address `ip`, not expected reachable from s, is held by
+ * another node that s reaches: a ping of it would be answered there. */
+static bool shadowed(const struct topo *t, const struct reach_idx *ix, int s, int d,
+		     const struct nsh_cidr *ip)
+{
+	uint32_t key = v4_host(ip);
+	int lo = 0, hi = ix->n_v4;
 	int src_nic, dn;
 	bool ovr;
 
-	if (eval(t, s, d, ip, &src_nic, &dn, &ovr))
-		return false;
-	for (int o = 0; o < t->n_nodes; o++)
-		if (o != s && o != d && holds_addr(&t->nodes[o], ip) &&
-		    eval(t, s, o, ip, &src_nic, &dn, &ovr))
+	while (lo < hi) { /* first holder of the address */
+		int mid = lo + (hi - lo) / 2;
+
+		if (ix->v4[mid].ip < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int i = lo; i < ix->n_v4 && ix->v4[i].ip == key; i++) {
+		int o = ix->v4[i].node;
+
+		if (o != s && o != d && eval(t, ix, s, o, ip, &src_nic, &dn, &ovr))
 			return true;
+	}
 	return false;
 }
 
 int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 {
+	struct reach_idx ix;
 	int n = 0;
 
 	if (!t || max < 0 || (max > 0 && !cells) || t->n_nodes < 0 || t->n_nodes > TOPO_MAX_NODES)
 		return -EINVAL;
+	if (idx_build(t, &ix) < 0)
+		return -ENOMEM;
 	for (int s = 0; s < t->n_nodes; s++) {
 		for (int d = 0; d < t->n_nodes; d++) {
 			const struct node *D = &t->nodes[d];
@@ -280,8 +361,9 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 				for (int k = 0; k < nic->n_addrs && k < NODE_MAX_ADDRS; k++) {
 					struct reach_cell *c;
 					struct nsh_cidr ip;
+					int src_nic, dn;
+					bool expect, ovr;
 					size_t len;
-					int dn;
 
 					if (parse_ip(nic->addrs[k], &ip) != 0 ||
 					    ip.family != AF_INET)
@@ -290,14 +372,16 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 					 * that share a subnet) would only ping itself */
 					if (holds_addr(&t->nodes[s], &ip))
 						continue;
+					expect = eval(t, &ix, s, d, &ip, &src_nic, &dn, &ovr);
 					/* the same address reachable on another node answers
 					 * the ping: this copy cannot be told apart */
-					if (shadowed(t, s, d, &ip))
+					if (!expect && shadowed(t, &ix, s, d, &ip))
 						continue;
 					if (n++ >= max)
 						continue;
 					c = &cells[n - 1];
 					c->src_node = s;
+					c->src_nic = src_nic;
 					c->dst_node = d;
 					c->dst_nic = j;
 					len = strcspn(nic->addrs[k], "/");
@@ -305,11 +389,34 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 						len = sizeof(c->addr) - 1;
 					memcpy(c->addr, nic->addrs[k], len);
 					c->addr[len] = '\0';
-					c->expect =
-					    eval(t, s, d, &ip, &c->src_nic, &dn, &c->overridden);
+					c->expect = expect;
+					c->overridden = ovr;
 				}
 			}
 		}
+	}
+	idx_free(&ix);
+	return n;
+}
+
+int reach_matrix_alloc(const struct topo *t, struct reach_cell **cells)
+{
+	int n, m;
+
+	if (!cells)
+		return -EINVAL;
+	*cells = NULL;
+	n = reach_matrix(t, NULL, 0);
+	if (n < 0)
+		return n;
+	*cells = calloc(n ? (size_t)n : 1, sizeof(**cells));
+	if (!*cells)
+		return -ENOMEM;
+	m = reach_matrix(t, *cells, n);
+	if (m != n) { /* cannot happen: the same model twice */
+		free(*cells);
+		*cells = NULL;
+		return m < 0 ? m : -EIO;
 	}
 	return n;
 }

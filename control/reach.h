@@ -59,7 +59,13 @@ bool reach_expected(const struct topo *t, int src_node, int dst_node, const char
  * (the ping would be answered there, so it cannot tell them apart). Fills at
  * most `max` cells (cells may be NULL when max is 0) and returns the number
  * of cells of the whole matrix, so a caller can size the array; -EINVAL when
- * t is NULL or max is negative. */
+ * t is NULL or max is negative, -ENOMEM. The matrix of n nodes has about
+ * n * (n - 1) cells: a million at TOPO_MAX_NODES; the work per cell does not
+ * grow with the lab (addresses and routers are indexed first). */
 int reach_matrix(const struct topo *t, struct reach_cell *cells, int max);
+
+/* The whole matrix in a new array (free() it) in *cells; returns the number
+ * of cells, or -EINVAL / -ENOMEM with *cells NULL. */
+int reach_matrix_alloc(const struct topo *t, struct reach_cell **cells);
 
 #endif /* VLAB_REACH_H */

@@ -288,20 +288,57 @@ static void test_matrix_reused_addresses(void **state)
 	free(t);
 }
 
+/* A lab at the node limit: two tenants of 500 hosts with the same addresses
+ * on a /16 each. Every host reaches the 499 others of its tenant; the other
+ * tenant's copies are left out (held by the source or shadowed). The
+ * matrix must stay quick at this size. */
+static void test_matrix_at_node_limit(void **state)
+{
+	struct topo *t = calloc(1, sizeof(*t));
+	struct reach_cell *cells;
+	const int half = TOPO_MAX_NODES / 2;
+	char name[NODE_NAME_MAX], addr[NODE_ADDR_MAX];
+	int n;
+
+	assert_non_null(t);
+	add_net(t, "t1", 1, "10.0.0.0/16");
+	add_net(t, "t2", 2, "10.0.0.0/16");
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < half; i++) {
+			snprintf(name, sizeof(name), "%c%d", k ? 'b' : 'a', i);
+			snprintf(addr, sizeof(addr), "10.0.%d.%d/16", (i + 1) / 256, (i + 1) % 256);
+			add_nic(add_node(t, name, NODE_HOST), "eth0", k ? "t2" : "t1", addr);
+		}
+	n = reach_matrix_alloc(t, &cells);
+	assert_int_equal(n, TOPO_MAX_NODES * (half - 1));
+	for (int i = 0; i < n; i++) {
+		assert_true(cells[i].expect);
+		assert_int_equal(cells[i].src_node < half, cells[i].dst_node < half);
+	}
+	assert_string_equal(t->nodes[cells[n - 1].src_node].name, "b499");
+	assert_string_equal(t->nodes[cells[n - 1].dst_node].name, "b498");
+	assert_string_equal(cells[n - 1].addr, "10.0.1.243");
+	free(cells);
+	assert_int_equal(reach_matrix_alloc(NULL, &cells), -EINVAL);
+	assert_null(cells);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_network),
-		cmocka_unit_test(test_matrix_reused_addresses),
-		cmocka_unit_test(test_same_subnet_other_network),
-		cmocka_unit_test(test_routed),
-		cmocka_unit_test(test_routed_needs_forwarding),
-		cmocka_unit_test(test_routed_missing_return_route),
-		cmocka_unit_test(test_longest_prefix_wins),
-		cmocka_unit_test(test_link_down),
-		cmocka_unit_test(test_expect_overrides),
-		cmocka_unit_test(test_expect_interfaces),
-		cmocka_unit_test(test_matrix),
+	    cmocka_unit_test(test_same_network),
+	    cmocka_unit_test(test_matrix_reused_addresses),
+	    cmocka_unit_test(test_same_subnet_other_network),
+	    cmocka_unit_test(test_routed),
+	    cmocka_unit_test(test_routed_needs_forwarding),
+	    cmocka_unit_test(test_routed_missing_return_route),
+	    cmocka_unit_test(test_longest_prefix_wins),
+	    cmocka_unit_test(test_link_down),
+	    cmocka_unit_test(test_expect_overrides),
+	    cmocka_unit_test(test_expect_interfaces),
+	    cmocka_unit_test(test_matrix),
+	    cmocka_unit_test(test_matrix_at_node_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
