@@ -36,7 +36,8 @@
 # usage errors.
 #
 # Needs root, hugepages (scripts/setup.sh), python3, dpdk-testpmd, and for (b)
-# openvswitch-switch-dpdk; (c) is skipped when vlab-switchd is not built.
+# openvswitch-switch-dpdk; (c) is skipped when vlab-switchd is not built
+# (the binary: --switchd PATH or $SWITCHD, else BUILD/switch/vlab-switchd).
 # Everything it starts is stopped on exit, and its
 # temporary directory (sockets, logs, OVS database) is removed.
 
@@ -52,6 +53,8 @@ usage: $0 [options]
   --only LIST    devices to run, comma-separated from a,b,c
                  (a = testpmd-io, b = ovs-dpdk, c = vlab; default a,b,c)
   --build DIR    meson build directory holding switch/vlab-switchd (default build)
+  --switchd PATH vlab-switchd binary to measure (default: \$SWITCHD from the
+                 environment, else DIR/switch/vlab-switchd)
   --keep         keep the temporary directory (logs) and print its path
   -j, --json     print the results as one JSON object instead of a table
   -h, --help     this help
@@ -65,6 +68,7 @@ ONLY=a,b,c
 BUILD=build
 JSON=0
 KEEP=0
+SWITCHD=${SWITCHD:-}
 GEN_CPU=0
 DUT_CPU=1
 
@@ -80,6 +84,9 @@ while [ $# -gt 0 ]; do
     --only=*) ONLY=${1#*=}; shift ;;
     --build) BUILD=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
     --build=*) BUILD=${1#*=}; shift ;;
+    --switchd) SWITCHD=${2:-}; shift 2 || { usage >&2; exit 2; }
+               [ -n "$SWITCHD" ] || { usage >&2; exit 2; } ;;
+    --switchd=*) SWITCHD=${1#*=}; shift ;;
     --keep) KEEP=1; shift ;;
     -j|--json) JSON=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -108,7 +115,13 @@ case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 OVS_VSWITCHD=${OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk}
 OVS_SCHEMA=${OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
-SWITCHD="$BUILD/switch/vlab-switchd"
+if [ -n "$SWITCHD" ]; then
+  # given explicitly (option or environment): it must be there
+  case "$SWITCHD" in /*) ;; *) SWITCHD="$PWD/$SWITCHD" ;; esac
+  [ -x "$SWITCHD" ] || { echo "bench: --switchd/SWITCHD: $SWITCHD is not an executable" >&2; exit 2; }
+else
+  SWITCHD="$BUILD/switch/vlab-switchd"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "bench: run as root (DPDK needs hugepages)" >&2; exit 2
