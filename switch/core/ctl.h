@@ -1,8 +1,9 @@
 /* Control thread: the Unix socket server of the JSON API, the method table,
  * and the periodic tick (clock, FDB aging).
  *
- * Runs on the main lcore. Handlers (network.c, port.c, stats.c) run here too,
- * one request at a time; a slow or broken client never blocks the others. */
+ * Runs on the main lcore. Handlers (l2/network.c, port/port.c, stats.c) and
+ * requests posted by other threads run here too, one at a time; a slow or
+ * broken client never blocks the others. */
 #ifndef VLAB_CTL_H
 #define VLAB_CTL_H
 
@@ -26,9 +27,11 @@ extern const struct ctl_method network_methods[];
 extern const struct ctl_method port_methods[];
 extern const struct ctl_method stats_methods[];
 
-/* port.c: a port's configuration as port.add takes it; removal of a port. */
-json_t *sw_port_config(const struct sw *sw, const struct sw_port *sp);
-int sw_port_remove(struct sw *sw, int idx);
+/* Asks the control thread to run fn(sw, arg) soon, in posting order.
+ * Callable from any thread (device callbacks); `arg` belongs to fn, which
+ * must free it. 0 or -ENOMEM. At shutdown, requests not run yet are
+ * discarded and their `arg` freed with free(). */
+int ctl_post(void (*fn)(struct sw *sw, void *arg), void *arg);
 
 /* Calls a method as a request would, without a socket (state restore). */
 int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,

@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "ctl.h"
+#include "port.h"
 
 struct static_ctx {
 	const struct sw *sw;
@@ -33,7 +34,7 @@ static void static_cb(const struct fdb_entry_view *e, void *arg)
 	fdb_mac_format(e->mac, mac);
 	json_array_append_new(ctx->arr, json_pack("{s:s,s:s,s:s}", "network",
 						  ctx->sw->net[e->net].name, "mac", mac, "port",
-						  ctx->sw->port[e->port].name));
+						  ctx->sw->port[e->port].conf.name));
 }
 
 int state_save(struct sw *sw)

@@ -42,6 +42,7 @@ struct fdb {
 	uint32_t default_limit;
 	uint32_t limit[FDB_MAX_PORTS];
 	_Atomic uint32_t port_count[FDB_MAX_PORTS]; /* learned entries per port */
+	uint32_t port_static[FDB_MAX_PORTS];        /* static entries per port (control only) */
 };
 
 _Static_assert(sizeof(struct fdb_bucket) == 64, "one bucket per cache line");
@@ -175,6 +176,13 @@ static struct fdb_slot *fdb_find(const struct fdb *fdb, uint64_t key, uint64_t *
 	return NULL;
 }
 
+void fdb_prefetch(const struct fdb *fdb, uint16_t net, uint64_t mac)
+{
+	uint32_t b = fdb_hash(fdb_key(net, mac)) & fdb->bucket_mask;
+
+	__builtin_prefetch(&fdb->buckets[b], 0, 3);
+}
+
 int fdb_lookup(const struct fdb *fdb, uint16_t net, uint64_t mac)
 {
 	uint64_t v;
@@ -283,6 +291,8 @@ static void fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl)
 	if ((old & VAL_VALID) && !(old & VAL_STATIC))
 		atomic_fetch_sub_explicit(&fdb->port_count[val_port(old)], 1,
 					  memory_order_relaxed);
+	else if ((old & VAL_VALID) && (old & VAL_STATIC))
+		fdb->port_static[val_port(old)]--;
 }
 
 int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
@@ -304,12 +314,17 @@ int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
 			if ((v & VAL_VALID) && !(v & VAL_STATIC))
 				atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1,
 							  memory_order_relaxed);
+			else if ((v & VAL_VALID) && (v & VAL_STATIC))
+				fdb->port_static[val_port(v)]--;
+			fdb->port_static[port]++;
 			fdb_changed(fdb);
 			return 0;
 		}
 		if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
 			return -ENOSPC;
 		rc = fdb_insert(fdb, key, nv);
+		if (rc == 0)
+			fdb->port_static[port]++;
 		if (rc != -EEXIST)
 			return rc;
 	}
@@ -366,6 +381,12 @@ uint32_t fdb_age(struct fdb *fdb, uint32_t now, uint32_t max_age, uint32_t nslot
 uint32_t fdb_flush(struct fdb *fdb, int net, int port, bool with_static)
 {
 	uint32_t total = fdb_nslots(fdb), removed = 0;
+
+	/* a port with no entries needs no scan of the whole table */
+	if (net < 0 && port >= 0 && port < FDB_MAX_PORTS &&
+	    atomic_load_explicit(&fdb->port_count[port], memory_order_relaxed) == 0 &&
+	    (!with_static || fdb->port_static[port] == 0))
+		return 0;
 
 	for (uint32_t i = 0; i < total; i++) {
 		struct fdb_slot *sl = fdb_slot_at(fdb, i);

@@ -5,48 +5,44 @@
  * Runs on the control thread only. PMD lcores never see a snapshot change
  * under them: they load the pointer once per loop iteration. */
 #include <errno.h>
+#include <string.h>
 
 #include <rte_malloc.h>
 
+#include "port.h"
 #include "sw.h"
 
 static void dp_build(const struct sw *sw, struct sw_dp *dp)
 {
+	static uint16_t count[SW_MAX_NETS];
 	uint16_t off = 0;
 
-	for (int p = 0; p < SW_MAX_PORTS; p++)
+	memset(count, 0, sizeof(count));
+	for (int p = 0; p < SW_MAX_PORTS; p++) {
 		dp->port_net[p] = SW_NO_NET;
-
+		if (sw->port[p].used)
+			count[sw->port[p].net]++;
+	}
 	for (int n = 0; n < SW_MAX_NETS; n++) {
 		dp->net_members[n].off = off;
 		dp->net_members[n].n = 0;
-		if (!sw->net[n].used)
-			continue;
-		for (int p = 0; p < SW_MAX_PORTS; p++) {
-			const struct sw_port *sp = &sw->port[p];
-
-			if (!sp->used || sp->net != n)
-				continue;
-			dp->members[off++] = (uint16_t)p;
-			dp->net_members[n].n++;
-		}
+		if (sw->net[n].used)
+			off += count[n];
 	}
-
+	/* members in slot order; a port's PMD depends on its slot only, so adding
+	 * or removing other ports never moves a receive queue to another thread */
 	for (int p = 0; p < SW_MAX_PORTS; p++) {
 		const struct sw_port *sp = &sw->port[p];
-		unsigned int pmd;
+		unsigned int pmd = (unsigned int)p % sw->n_pmd;
+		uint16_t n = sp->net;
 
 		if (!sp->used)
 			continue;
-		dp->port_net[p] = sp->net;
-		dp->port[p].eth_port = sp->eth_port;
-		dp->port[p].n_txq = sp->n_txq;
-		dp->port[p].txlock =
-			sp->n_txq < sw->n_pmd ? (rte_spinlock_t *)sw->txlock[p] : NULL;
-		/* a port's PMD depends on its slot only, so adding or removing
-		 * other ports never moves a receive queue to another thread */
-		pmd = (unsigned int)p % sw->n_pmd;
-		dp->rx[pmd][dp->n_rx[pmd]++] = (uint16_t)p;
+		dp->members[dp->net_members[n].off + dp->net_members[n].n++] = (uint16_t)p;
+		dp->port_net[p] = n;
+		sp->ops->fill(sw, sp, &dp->port[p]);
+		if (dp->port[p].rxq_mask != 0) /* a port without a peer is not polled */
+			dp->rx[pmd][dp->n_rx[pmd]++] = (uint16_t)p;
 	}
 }
 

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,13 +25,16 @@
 
 #include "state.h"
 
-#define CTL_MAX_CLIENTS 64
+#define CTL_MAX_CLIENTS 1024 /* beyond that, new clients wait in the listen backlog */
+#define CTL_BACKLOG     4096
+#define CTL_CLIENT      (1ull << 63) /* epoll data of a client (else: a file descriptor) */
 #define CTL_MAX_OUT     (1 << 20)
 #define CTL_TICK_MS     100
 #define CTL_AGE_PASSES  50 /* ticks per full FDB aging pass */
 
 struct ctl_client {
 	int fd;
+	uint64_t tag; /* epoll data: CTL_CLIENT | sequence << 16 | slot */
 	char *in;
 	size_t in_len;
 	char *out;
@@ -37,13 +42,81 @@ struct ctl_client {
 	bool closing; /* close once the output is flushed */
 };
 
+/* A request posted by another thread (ctl_post). */
+struct ctl_posted {
+	void (*fn)(struct sw *sw, void *arg);
+	void *arg;
+	struct ctl_posted *next;
+};
+
 static struct {
 	int lfd;
 	int epfd;
 	int sfd;
+	int efd; /* eventfd: posted requests are waiting */
 	char path[108];
 	struct ctl_client *cl[CTL_MAX_CLIENTS];
-} ctl = {.lfd = -1, .epfd = -1, .sfd = -1};
+	unsigned int n_clients;
+	bool accepting; /* the listening socket is in the epoll set */
+	pthread_mutex_t post_lock;
+	struct ctl_posted *post_head, **post_tail;
+} ctl = {.lfd = -1,
+	 .epfd = -1,
+	 .sfd = -1,
+	 .efd = -1,
+	 .post_lock = PTHREAD_MUTEX_INITIALIZER,
+	 .post_tail = &ctl.post_head};
+
+int ctl_post(void (*fn)(struct sw *sw, void *arg), void *arg)
+{
+	struct ctl_posted *r = malloc(sizeof(*r));
+	uint64_t one = 1;
+
+	if (r == NULL)
+		return -ENOMEM;
+	r->fn = fn;
+	r->arg = arg;
+	r->next = NULL;
+	pthread_mutex_lock(&ctl.post_lock);
+	*ctl.post_tail = r;
+	ctl.post_tail = &r->next;
+	pthread_mutex_unlock(&ctl.post_lock);
+	if (write(ctl.efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
+/* Runs the posted requests, in the order they were posted. */
+static void ctl_run_posted(struct sw *sw)
+{
+	struct ctl_posted *r, *next;
+	uint64_t v;
+
+	if (read(ctl.efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		RTE_LOG(ERR, USER1, "control: eventfd read: %s\n", strerror(errno));
+	pthread_mutex_lock(&ctl.post_lock);
+	r = ctl.post_head;
+	ctl.post_head = NULL;
+	ctl.post_tail = &ctl.post_head;
+	pthread_mutex_unlock(&ctl.post_lock);
+	for (; r != NULL; r = next) {
+		next = r->next;
+		r->fn(sw, r->arg);
+		free(r);
+	}
+}
+
+/* Adds or removes the listening socket from the epoll set: while every
+ * client slot is taken, new connections wait in the kernel's backlog. */
+static void ctl_accepting(bool on)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = ctl.lfd};
+
+	if (on == ctl.accepting)
+		return;
+	if (epoll_ctl(ctl.epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, ctl.lfd, &ev) == 0)
+		ctl.accepting = on;
+}
 
 static const struct ctl_method ctl_version_methods[];
 
@@ -117,13 +190,15 @@ static void ctl_drop(int slot)
 {
 	ctl_client_free(ctl.cl[slot]);
 	ctl.cl[slot] = NULL;
+	ctl.n_clients--;
+	ctl_accepting(true);
 }
 
 static void ctl_want_out(struct ctl_client *c, bool on)
 {
 	/* a closing client is only written to */
 	struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | (on ? EPOLLOUT : 0),
-				 .data.fd = c->fd};
+				 .data.u64 = c->tag};
 
 	epoll_ctl(ctl.epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -269,7 +344,9 @@ static int ctl_read(struct sw *sw, struct ctl_client *c)
 
 static void ctl_accept(void)
 {
-	for (;;) {
+	static uint64_t seq;
+
+	while (ctl.n_clients < CTL_MAX_CLIENTS) {
 		int fd = accept4(ctl.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct epoll_event ev = {.events = EPOLLIN};
 		struct ctl_client *c;
@@ -282,25 +359,25 @@ static void ctl_accept(void)
 				slot = i;
 				break;
 			}
-		c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
-		if (c == NULL) {
-			static const char busy[] =
-				"{\"id\":null,\"error\":{\"code\":-16,\"message\":\"too many "
-				"clients\"}}\n";
-
-			send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		c = calloc(1, sizeof(*c));
+		if (c == NULL || slot < 0) {
+			free(c);
 			close(fd);
 			continue;
 		}
 		c->fd = fd;
-		ev.data.fd = fd;
+		c->tag = CTL_CLIENT | (++seq << 16) | (uint64_t)slot;
+		ev.data.u64 = c->tag;
 		if (epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
 			free(c);
 			continue;
 		}
 		ctl.cl[slot] = c;
+		ctl.n_clients++;
 	}
+	/* full: the others wait in the backlog until a client leaves */
+	ctl_accepting(false);
 }
 
 int ctl_listen(struct sw *sw, const char *path)
@@ -320,7 +397,7 @@ int ctl_listen(struct sw *sw, const char *path)
 		return -errno;
 	unlink(path);
 	if (bind(ctl.lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
-	    listen(ctl.lfd, 64) < 0) {
+	    listen(ctl.lfd, CTL_BACKLOG) < 0) {
 		rc = -errno;
 		goto out_close;
 	}
@@ -329,8 +406,14 @@ int ctl_listen(struct sw *sw, const char *path)
 		rc = -errno;
 		goto out_close;
 	}
-	ev.data.fd = ctl.lfd;
-	epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, ctl.lfd, &ev);
+	ctl_accepting(true);
+	ctl.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ctl.efd < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	ev.data.fd = ctl.efd;
+	epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, ctl.efd, &ev);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -382,27 +465,16 @@ int ctl_run(struct sw *sw)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
+			uint64_t tag = evs[i].data.u64;
+			int fd = (int)tag;
 
-			if (fd == ctl.lfd) {
-				ctl_accept();
-				continue;
-			}
-			if (fd == ctl.sfd) {
-				struct signalfd_siginfo si;
-
-				while (read(ctl.sfd, &si, sizeof(si)) == sizeof(si))
-					RTE_LOG(NOTICE, USER1, "signal %u: shutting down\n",
-						si.ssi_signo);
-				sw->quit = true;
-				continue;
-			}
-			for (int s = 0; s < CTL_MAX_CLIENTS; s++) {
+			if (tag & CTL_CLIENT) {
+				int s = (int)(tag & 0xffff);
 				struct ctl_client *c = ctl.cl[s];
 				int rc = 0;
 
-				if (c == NULL || c->fd != fd)
-					continue;
+				if (c == NULL || c->tag != tag)
+					continue; /* dropped earlier in this batch */
 				if (evs[i].events & (EPOLLERR | EPOLLHUP))
 					rc = c->out_len && !(evs[i].events & EPOLLERR) ? 0 : -1;
 				if (rc == 0 && (evs[i].events & EPOLLOUT))
@@ -411,7 +483,17 @@ int ctl_run(struct sw *sw)
 					rc = ctl_read(sw, c);
 				if (rc < 0)
 					ctl_drop(s);
-				break;
+			} else if (fd == ctl.lfd) {
+				ctl_accept();
+			} else if (fd == ctl.efd) {
+				ctl_run_posted(sw);
+			} else if (fd == ctl.sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(ctl.sfd, &si, sizeof(si)) == sizeof(si))
+					RTE_LOG(NOTICE, USER1, "signal %u: shutting down\n",
+						si.ssi_signo);
+				sw->quit = true;
 			}
 		}
 	}
@@ -423,6 +505,16 @@ void ctl_close(void)
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		if (ctl.cl[i] != NULL)
 			ctl_drop(i);
+	while (ctl.post_head != NULL) {
+		struct ctl_posted *r = ctl.post_head;
+
+		ctl.post_head = r->next;
+		free(r->arg);
+		free(r);
+	}
+	ctl.post_tail = &ctl.post_head;
+	if (ctl.efd >= 0)
+		close(ctl.efd);
 	if (ctl.sfd >= 0)
 		close(ctl.sfd);
 	if (ctl.epfd >= 0)
@@ -431,5 +523,5 @@ void ctl_close(void)
 		close(ctl.lfd);
 		unlink(ctl.path);
 	}
-	ctl.sfd = ctl.epfd = ctl.lfd = -1;
+	ctl.sfd = ctl.epfd = ctl.lfd = ctl.efd = -1;
 }

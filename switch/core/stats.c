@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
 
 #include "ctl.h"
+#include "port.h"
 #include "sw.h"
 
 static const char *const drop_names[SW_DROP_MAX] = {
@@ -40,14 +40,8 @@ void sw_port_counters(const struct sw *sw, uint16_t port, struct sw_port_ctr *ou
 		for (int d = 0; d < SW_DROP_MAX; d++)
 			out->drops[d] += c->drops[d];
 	}
-	if (sw->port[port].used) {
-		struct rte_eth_stats es;
-
-		if (rte_eth_stats_get(sw->port[port].eth_port, &es) == 0) {
-			out->drops[SW_DROP_RX_MISSED] += es.imissed;
-			out->drops[SW_DROP_RX_NOMBUF] += es.rx_nombuf;
-		}
-	}
+	if (sw->port[port].dev != NULL)
+		sw->port[port].ops->dev_drops((struct sw_port *)&sw->port[port], out->drops);
 }
 
 void sw_net_counters(const struct sw *sw, uint16_t net, struct sw_net_ctr *out)
@@ -104,7 +98,7 @@ static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api
 			total[d] += c.drops[d];
 		}
 		json_array_append_new(
-			ports, json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "name", sp->name,
+			ports, json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "name", sp->conf.name,
 					 "rx_packets", (json_int_t)c.rx_packets, "rx_bytes",
 					 (json_int_t)c.rx_bytes, "tx_packets",
 					 (json_int_t)c.tx_packets, "tx_bytes",

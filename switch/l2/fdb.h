@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FDB_MAX_PORTS 256  /* port indexes are 0..FDB_MAX_PORTS-1 */
-#define FDB_MAX_NETS  4095 /* network indexes are 0..FDB_MAX_NETS-1 */
+#define FDB_MAX_PORTS 4096 /* output (port) indexes are 0..FDB_MAX_PORTS-1 */
+#define FDB_MAX_NETS  4096 /* network indexes are 0..FDB_MAX_NETS-1 */
 #define FDB_DEFAULT_AGE 300
 #define FDB_DEFAULT_CAPACITY (1u << 20)
 
@@ -62,6 +62,10 @@ uint32_t fdb_port_count(const struct fdb *fdb, uint16_t port);
 
 /* Datapath: the port of `mac` in `net`, or -1 when unknown. */
 int fdb_lookup(const struct fdb *fdb, uint16_t net, uint64_t mac);
+
+/* Datapath: starts loading the bucket where `mac` of `net` lives, so that a
+ * lookup or learn of it a little later finds it in cache. */
+void fdb_prefetch(const struct fdb *fdb, uint16_t net, uint64_t mac);
 
 /* Datapath: records that `mac` was seen on `port` of `net` at second `now`. */
 enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port,

@@ -12,16 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
-#include <rte_ethdev.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "ctl.h"
+#include "port.h"
 #include "state.h"
 #include "sw.h"
 
@@ -37,7 +39,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: vlab-switchd [OPTIONS] [-- EAL-ARGS]\n"
 		"DPDK switch for vlab: vhost-user, tap, af-packet, ring, null and pcap ports\n"
-		"joined into isolated networks with MAC learning. Controlled through a JSON\n"
+		"(up to %d, vhost-user ones through the vhost library, kernel ones on\n"
+		"sockets the switch owns) joined into up to %d isolated networks with MAC\n"
+		"learning. Controlled through a JSON\n"
 		"API on a Unix socket (docs/switch-api.md), e.g. with `vlab switch ...`.\n"
 		"\n"
 		"  -s, --socket PATH     control socket (default: $VLAB_SWITCH_SOCKET or %s)\n"
@@ -54,7 +58,7 @@ static void usage(FILE *f)
 		"\n"
 		"EAL arguments after `--` are passed to DPDK (the switch already uses\n"
 		"--in-memory --no-pci and an --lcores map from the options above).\n",
-		DEFAULT_SOCKET, DEFAULT_STATE, FDB_DEFAULT_AGE, DEFAULT_MACLIMIT,
+		SW_MAX_PORTS, SW_MAX_NETS, DEFAULT_SOCKET, DEFAULT_STATE, FDB_DEFAULT_AGE, DEFAULT_MACLIMIT,
 		FDB_DEFAULT_CAPACITY, DEFAULT_MBUFS);
 }
 
@@ -233,23 +237,23 @@ static int eal_start(const char *prog, const struct sw_opts *o, const unsigned i
 	eargv[n++] = "--no-pci";
 	eargv[n++] = "--no-telemetry";
 	eargv[n++] = "--log-level=lib.eal:warning";
+	eargv[n++] = "--log-level=lib.vhost.config:warning"; /* chatty per connection */
 	for (int i = eal_first; i < argc && n < 63; i++)
 		eargv[n++] = argv[i];
 	eargv[n] = NULL;
 	return rte_eal_init(n, eargv);
 }
 
-static void ports_stop_all(struct sw *s)
+/* Lets the switch hold a file descriptor per kernel port and vhost-user
+ * connection (and the vhost library its eventfds): raises the soft limit on
+ * open files to the hard one. */
+static void raise_nofile(void)
 {
-	for (int p = 0; p < SW_MAX_PORTS; p++) {
-		struct sw_port *sp = &s->port[p];
+	struct rlimit rl;
 
-		if (!sp->used)
-			continue;
-		sp->used = false;
-		rte_eth_dev_stop(sp->eth_port);
-		rte_eth_dev_close(sp->eth_port);
-		rte_eal_hotplug_remove("vdev", sp->devname);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 
@@ -264,6 +268,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &opts, pmd_cpus, &n_pmd, &eal_first) < 0)
 		return 2;
+	raise_nofile();
 
 	/* SIGINT/SIGTERM are read from a signalfd by the control thread; block
 	 * them before EAL starts its threads so every thread inherits the mask */
@@ -288,9 +293,6 @@ int main(int argc, char **argv)
 	}
 	sw->opts = opts;
 	sw->n_pmd = (unsigned int)n_pmd;
-	for (int p = 0; p < SW_MAX_PORTS; p++)
-		for (int q = 0; q < SW_MAX_PMDS; q++)
-			rte_spinlock_init(&sw->txlock[p][q]);
 
 	sw->fdb = fdb_create(opts.fdb_size, opts.mac_limit);
 	sw->pool = rte_pktmbuf_pool_create("vlab_mbufs", opts.mbufs, 256, 0,
@@ -353,8 +355,8 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 
 out_ports:
+	port_close_all(sw);
 	ctl_close();
-	ports_stop_all(sw);
 out_free:
 	if (sw != NULL) {
 		sw_dp_free(sw);

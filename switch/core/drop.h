@@ -13,9 +13,12 @@
 	X(SRC_ZERO, "src_zero", "source MAC is all zeros")                                      \
 	X(SAME_PORT, "same_port", "destination was learned on the receiving port")              \
 	X(NO_DESTINATION, "no_destination", "flood with no other port in the network")          \
-	X(TX_FAILED, "tx_failed", "output port could not take the packet")                      \
-	X(RX_MISSED, "rx_missed", "device receive queue full (from the port's ethdev stats)")   \
-	X(RX_NOMBUF, "rx_nombuf", "no packet buffer to receive into (ethdev stats)")            \
+	X(TX_FAILED, "tx_failed", "output port could not take the packet (its queue was full)")  \
+	X(LINK_DOWN, "link_down", "output port has no peer (vhost-user guest not connected)")   \
+	X(RX_MISSED, "rx_missed", "device or kernel receive queue full, counted by the device") \
+	X(RX_NOMBUF, "rx_nombuf", "no packet buffer to receive into")                           \
+	X(RX_TRUNCATED, "rx_truncated",                                                         \
+	  "kernel frame longer than the port takes (GSO/TSO on the peer? turn it off there)")   \
 	X(MAC_LIMIT, "mac_limit", "source not learned: port reached its MAC limit (forwarded)") \
 	X(FDB_FULL, "fdb_full", "source not learned: FDB full (forwarded)")
 

@@ -76,11 +76,11 @@ static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_er
 	n = net_lookup(sw, params, "name", err);
 	if (n < 0)
 		return n;
-	for (int p = 0; p < SW_MAX_PORTS; p++)
+	for (int p = 0; sw->net[n].n_ports > 0 && p < SW_MAX_PORTS; p++)
 		if (sw->port[p].used && sw->port[p].net == n)
 			return api_fail(err, -EBUSY,
 					"network \"%s\" still has port \"%s\"; delete its ports first",
-					sw->net[n].name, sw->port[p].name);
+					sw->net[n].name, sw->port[p].conf.name);
 	sw->net[n].used = false;
 	if (sw_dp_publish(sw) < 0) {
 		sw->net[n].used = true;
@@ -100,25 +100,32 @@ static int net_list(struct sw *sw, json_t *params, json_t **result, struct api_e
 {
 	static const char *const keys[] = {NULL};
 	static uint32_t macs[SW_MAX_NETS];
+	static json_t *ports[SW_MAX_NETS];
 	json_t *arr;
 
 	if (api_check_keys(params, keys, err))
 		return err->code;
 	memset(macs, 0, sizeof(macs));
 	fdb_foreach(sw->fdb, -1, net_count_cb, macs);
+	/* one pass over the ports, then one over the networks */
+	memset(ports, 0, sizeof(ports));
+	for (int p = 0; p < SW_MAX_PORTS; p++) {
+		const struct sw_port *sp = &sw->port[p];
+
+		if (!sp->used)
+			continue;
+		if (ports[sp->net] == NULL)
+			ports[sp->net] = json_array();
+		json_array_append_new(ports[sp->net], json_string(sp->conf.name));
+	}
 	arr = json_array();
 	for (int n = 0; n < SW_MAX_NETS; n++) {
-		json_t *ports;
-
 		if (!sw->net[n].used)
 			continue;
-		ports = json_array();
-		for (int p = 0; p < SW_MAX_PORTS; p++)
-			if (sw->port[p].used && sw->port[p].net == n)
-				json_array_append_new(ports, json_string(sw->port[p].name));
 		json_array_append_new(arr, json_pack("{s:s,s:i,s:o,s:i}", "name", sw->net[n].name,
-						     "vni", (int)sw->net[n].vni, "ports", ports,
-						     "macs", (int)macs[n]));
+						     "vni", (int)sw->net[n].vni, "ports",
+						     ports[n] ? ports[n] : json_array(), "macs",
+						     (int)macs[n]));
 	}
 	*result = arr;
 	return 0;
@@ -139,7 +146,7 @@ static void fdb_show_cb(const struct fdb_entry_view *e, void *arg)
 	json_array_append_new(
 		ctx->arr,
 		json_pack("{s:s,s:s,s:b,s:i}", "mac", mac, "port",
-			  ctx->sw->port[e->port].used ? ctx->sw->port[e->port].name : "?",
+			  ctx->sw->port[e->port].used ? ctx->sw->port[e->port].conf.name : "?",
 			  "static", e->is_static, "age",
 			  e->is_static ? 0 : (int)(ctx->now - e->seen)));
 }

@@ -1,0 +1,72 @@
+/* The datapath snapshot: everything a PMD lcore needs to move packets (which
+ * ports it polls, how to receive from and send on each, which network each is
+ * in, flood sets, feature masks), and the limits that size it.
+ *
+ * Built by the control thread (dp.c), published with RCU, immutable once
+ * published; PMD lcores load the pointer once per loop iteration. */
+#ifndef VLAB_DP_H
+#define VLAB_DP_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "drop.h"
+#include "fdb.h"
+
+#define SW_MAX_PORTS FDB_MAX_PORTS /* port indexes are 0..SW_MAX_PORTS-1 */
+#define SW_MAX_NETS  FDB_MAX_NETS
+#define SW_MAX_PMDS  16
+#define SW_NAME_MAX  32 /* including the NUL */
+#define SW_BURST     32
+#define SW_NO_NET    0xffff
+
+struct dp_port;
+
+/* Receives up to `n` packets into `pkts` (buffers from `mp`); returns how many.
+ * Runs on the one PMD that polls the port. */
+typedef uint16_t (*port_rx_fn)(const struct dp_port *p, struct rte_mempool *mp,
+			       struct rte_mbuf **pkts, uint16_t n);
+/* Sends up to `n` packets on queue `q`; returns how many it took (and now
+ * owns). The caller frees the rest. A queue is used by one PMD at a time. */
+typedef uint16_t (*port_tx_fn)(const struct dp_port *p, uint16_t q, struct rte_mbuf **pkts,
+			       uint16_t n);
+
+/* What a PMD needs of one port, filled in by the port's backend. */
+struct dp_port {
+	port_rx_fn rx;
+	port_tx_fn tx;
+	void *dev;                 /* the backend's state */
+	int32_t handle;            /* backend handle (vhost vid, ethdev port id); -1: no peer */
+	uint16_t n_txq;            /* queues in txq[] use; 0: cannot send now */
+	uint64_t rxq_mask;         /* receive queues to poll (bit i: queue i) */
+	uint16_t txq[SW_MAX_PMDS]; /* queue PMD i sends on */
+	rte_spinlock_t *txlock;    /* per-queue locks when PMDs share a queue, else NULL */
+	uint32_t feat_in;          /* ingress features switched on (bit per dp_feature) */
+	uint32_t feat_out;         /* egress features switched on */
+};
+
+/* Counters of one port kept by one PMD (single writer, read by control). */
+struct sw_port_ctr {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t drops[SW_DROP_MAX];
+};
+
+/* The snapshot. Outputs of the forwarding decision are port indexes today;
+ * members[] lists a network's outputs in flood order. */
+struct sw_dp {
+	uint16_t port_net[SW_MAX_PORTS]; /* network of each port, SW_NO_NET if none */
+	struct dp_port port[SW_MAX_PORTS];
+	uint16_t n_rx[SW_MAX_PMDS]; /* ports each PMD polls */
+	uint16_t rx[SW_MAX_PMDS][SW_MAX_PORTS];
+	struct {
+		uint16_t off, n;
+	} net_members[SW_MAX_NETS]; /* slice of members[] per network */
+	uint16_t members[SW_MAX_PORTS];
+};
+
+#endif

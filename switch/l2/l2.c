@@ -1,0 +1,76 @@
+/* The L2 forwarding stage; see l2.h. Runs on PMD lcores, per burst: no
+ * locks, no allocation, no syscalls. */
+#include "l2.h"
+
+#include "fwd.h"
+#include "sw.h"
+
+/* True when the frame needs no FDB access: its source was learned on this
+ * port this second and its destination is the one decided last. */
+static inline bool l2_cached(const struct l2_pmd *l2, uint16_t in, const struct pkt_meta *m,
+			     uint32_t now, uint32_t gen)
+{
+	return m->src == l2->learnt[in].src && now == l2->learnt[in].now &&
+	       gen == l2->learnt[in].gen && m->dst == l2->last[in].dst &&
+	       gen == l2->last[in].gen;
+}
+
+void l2_decide(struct l2_pmd *l2, struct fdb *fdb, const struct sw_dp *dp, uint16_t in,
+	       uint16_t net, struct pkt_meta *meta, uint16_t n, uint32_t now,
+	       struct sw_port_ctr *ictr, struct sw_net_ctr *nctr)
+{
+	uint32_t gen = fdb_generation(fdb);
+
+	/* start loading the FDB buckets of every frame the caches will not
+	 * serve, so that the lookups below overlap their cache misses */
+	for (uint16_t i = 0; i < n; i++) {
+		const struct pkt_meta *m = &meta[i];
+
+		if (l2_cached(l2, in, m, now, gen) || (m->flags & PKT_F_RUNT))
+			continue;
+		fdb_prefetch(fdb, net, m->src);
+		if (!fdb_mac_is_multicast(m->dst))
+			fdb_prefetch(fdb, net, m->dst);
+	}
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_meta *m = &meta[i];
+		struct fwd_result res;
+		bool learn;
+
+		if (l2_cached(l2, in, m, now, gen)) {
+			m->action = FWD_UNICAST;
+			m->out = l2->last[in].out;
+			continue;
+		}
+		learn = m->src != l2->learnt[in].src || now != l2->learnt[in].now ||
+			gen != l2->learnt[in].gen;
+		fwd_decide(fdb, dp->port_net, net, in, m->dst, m->src, m->len, now, learn, &res);
+		if (learn && res.action != FWD_DROP &&
+		    (res.learn == FDB_LEARN_REFRESHED || res.learn == FDB_LEARN_NEW ||
+		     res.learn == FDB_LEARN_MOVED)) {
+			l2->learnt[in].src = m->src;
+			l2->learnt[in].now = now;
+			l2->learnt[in].gen = gen;
+		}
+		if (unlikely(res.learn_event)) {
+			if (res.learn == FDB_LEARN_MOVED) /* cached decisions may point at the old port */
+				gen = fdb_generation(fdb);
+			if (res.learn == FDB_LEARN_NEW || res.learn == FDB_LEARN_MOVED)
+				nctr->learned++;
+			else if (res.learn == FDB_LEARN_LIMIT)
+				ictr->drops[SW_DROP_MAC_LIMIT]++;
+			else if (res.learn == FDB_LEARN_FULL)
+				ictr->drops[SW_DROP_FDB_FULL]++;
+		}
+		m->action = (uint8_t)res.action;
+		if (res.action == FWD_UNICAST) {
+			l2->last[in].dst = m->dst;
+			l2->last[in].gen = gen;
+			l2->last[in].out = res.port;
+			m->out = res.port;
+		} else if (res.action == FWD_DROP) {
+			m->reason = (uint8_t)res.reason;
+		}
+	}
+}
