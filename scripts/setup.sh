@@ -11,7 +11,7 @@ PKGS=(
   libcmocka-dev
   python3 iproute2 iputils-ping arping procps
   qemu-system-x86 linux-image-amd64 busybox-static qemu-guest-agent
-  iperf3 tcpdump iputils-ping xz-utils zstd
+  iperf3 tcpdump iputils-ping xz-utils zstd ethtool
   openvswitch-switch-dpdk
 )
 HUGEPAGES=${VLAB_HUGEPAGES:-2048}

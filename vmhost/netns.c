@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -37,7 +38,9 @@
 #include <unistd.h>
 
 #include <linux/magic.h>
+#include <linux/ethtool.h>
 #include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <linux/rtnetlink.h>
 
 #include <netlink/errno.h>
@@ -596,6 +599,27 @@ static int link_set_up(struct nlctx *c, const char *name, const char *alias)
 	return nl_result(c, nlerr);
 }
 
+/* Turns TCP segmentation offload (TSO and GSO) off on `name`: the switch's
+ * af-packet port takes frames up to the interface's MTU, and a host's TCP
+ * would otherwise hand the veth 64 KB segments. Checksum offload stays on:
+ * the switch completes partial checksums. */
+static int link_no_segmentation(struct nlctx *c, const char *name)
+{
+	static const uint32_t cmds[] = {ETHTOOL_STSO, ETHTOOL_SGSO};
+	int fd = nl_socket_get_fd(c->sk); /* any socket of the namespace takes ethtool ioctls */
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct ethtool_value ev = {.cmd = cmds[i], .data = 0};
+		struct ifreq ifr = {0};
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		ifr.ifr_data = (char *)&ev;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 /* Deletes link `name`; a link already gone is not an error. */
 static int link_delete(struct nlctx *c, const char *name)
 {
@@ -953,6 +977,12 @@ int nsh_create(const struct node *n, const char *nsname, const char *outer_prefi
 		if (ret < 0) {
 			set_err(err, errlen, "node %s: find %s in %s: %s", n->name, nic->ifname,
 				nsname, nl_why(&inner, ret, why, sizeof(why)));
+			goto out_del_veths;
+		}
+		ret = link_no_segmentation(&inner, nic->ifname);
+		if (ret < 0) {
+			set_err(err, errlen, "node %s: turn TSO/GSO off on %s: %s", n->name,
+				nic->ifname, strerror(-ret));
 			goto out_del_veths;
 		}
 		if (!nic->link_down) {

@@ -558,16 +558,18 @@ def cli(sock, *args, json_out=False, check=True):
 # ---------------------------------------------------------------- testpmd peers
 
 class TestPmd:
-    """dpdk-testpmd with one virtio-user port acting as the vhost-user
-    server on `path`, driven interactively (commands on stdin, output in a
-    file).  The switch connects to it as a vhost-user client.
+    """dpdk-testpmd with one virtio-user port (`queues` queue pairs) acting as
+    the vhost-user server on `path`, driven interactively (commands on stdin,
+    output in a file).  The switch connects to it as a vhost-user client.
+    With client=True, testpmd connects to a server-mode switch port instead.
 
     Startup blocks in the virtio-user probe until the switch connects, so:
     start(), then add the switch port, then wait_ready()."""
 
     def __init__(self, tmp, name, path, mac, fwd='rxonly', eth_peer=None,
-                 extra=(), mem_mb=64, nb_mbufs=4096):
+                 extra=(), mem_mb=64, nb_mbufs=4096, queues=1, client=False):
         self.tmp, self.name, self.path, self.mac = tmp, name, path, mac
+        self.queues, self.client = queues, client
         self.fwd, self.eth_peer, self.extra = fwd, eth_peer, list(extra)
         self.mem_mb, self.nb_mbufs = mem_mb, nb_mbufs
         self.outpath = os.path.join(tmp, 'testpmd-%s.log' % name)
@@ -577,11 +579,11 @@ class TestPmd:
         a = [testpmd_path(), '--lcores', '0@0,1@0', '--no-pci', '--in-memory',
              '--single-file-segments', '--file-prefix', '%s%s' % (PREFIX, self.name),
              '-m', str(self.mem_mb), '--log-level', 'lib.eal:notice',
-             '--vdev', 'net_virtio_user0,path=%s,server=1,queues=1,mac=%s'
-             % (self.path, self.mac),
+             '--vdev', 'net_virtio_user0,path=%s,server=%d,queues=%d,mac=%s'
+             % (self.path, 0 if self.client else 1, self.queues, self.mac),
              '--', '-i', '--forward-mode=%s' % self.fwd,
              '--total-num-mbufs=%d' % self.nb_mbufs, '--nb-cores=1',
-             '--rxq=1', '--txq=1']
+             '--rxq=%d' % self.queues, '--txq=%d' % self.queues]
         if self.eth_peer:
             a.append('--eth-peer=0,%s' % self.eth_peer)
         return a + self.extra
@@ -755,10 +757,12 @@ def root_iface_quiet(ifname):
         _write(path, '1')
 
 
-def veth_into(ns, outer, inner, addr=None, mac_addr=None):
+def veth_into(ns, outer, inner, addr=None, mac_addr=None, segmentation=False):
     """veth pair: `outer` in the root namespace (up, no addresses, no IPv6),
     `inner` in ns (up, optional IPv4 address `addr` like 10.99.0.1/24).
-    Returns the inner MAC."""
+    TSO/GSO are off on `inner` unless `segmentation` (as vlab does for its
+    namespace hosts: an af-packet port takes frames up to the MTU);
+    checksum offload stays on. Returns the inner MAC."""
     if len(outer) > 15 or len(inner) > 15:
         fail('interface name too long: %s / %s' % (outer, inner))
     sh(['ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', inner,
@@ -769,6 +773,8 @@ def veth_into(ns, outer, inner, addr=None, mac_addr=None):
     sh(['ip', 'link', 'set', outer, 'up'])
     if mac_addr:
         ns.run(['ip', 'link', 'set', inner, 'address', mac_addr])
+    if not segmentation:
+        ns.run(['ethtool', '-K', inner, 'tso', 'off', 'gso', 'off'])
     if addr:
         ns.run(['ip', 'addr', 'add', addr, 'dev', inner])
     ns.run(['ip', 'link', 'set', inner, 'up'])
