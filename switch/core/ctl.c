@@ -58,6 +58,7 @@ static struct {
 	struct ctl_client *cl[CTL_MAX_CLIENTS];
 	unsigned int n_clients;
 	bool accepting; /* the listening socket is in the epoll set */
+	bool changed;   /* a request changed the configuration: save it */
 	pthread_mutex_t post_lock;
 	struct ctl_posted *post_head, **post_tail;
 } ctl = {.lfd = -1,
@@ -165,14 +166,25 @@ int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,
 	rc = m->fn(sw, params, result, err);
 	if (rc == 0 && *result == NULL)
 		*result = json_object();
-	if (rc == 0 && m->saves && !sw->restoring) {
-		int src = state_save(sw);
-
-		if (src < 0)
-			RTE_LOG(ERR, USER1, "cannot write state file %s: %s\n",
-				sw->opts.state_path, strerror(-src));
-	}
+	if (rc == 0 && m->saves && !sw->restoring)
+		ctl.changed = true;
 	return rc;
+}
+
+/* Writes the state file once for all the changes of the requests just read,
+ * before their replies go out: a client that got a reply finds its change
+ * in the file, also after a kill -9. */
+static void ctl_save_changes(struct sw *sw)
+{
+	int rc;
+
+	if (!ctl.changed)
+		return;
+	ctl.changed = false;
+	rc = state_save(sw);
+	if (rc < 0)
+		RTE_LOG(ERR, USER1, "cannot write state file %s: %s\n", sw->opts.state_path,
+			strerror(-rc));
 }
 
 static void ctl_client_free(struct ctl_client *c)
@@ -286,6 +298,7 @@ static int ctl_read(struct sw *sw, struct ctl_client *c)
 			/* the peer is done sending: stop reading (an EOF stays
 			 * readable) and close once its replies are out */
 			c->closing = true;
+			ctl_save_changes(sw);
 			return ctl_flush(c);
 		}
 		if (n < 0) {
@@ -339,6 +352,7 @@ static int ctl_read(struct sw *sw, struct ctl_client *c)
 			c->in_len += rest;
 		}
 	}
+	ctl_save_changes(sw);
 	return ctl_flush(c);
 }
 

@@ -42,8 +42,9 @@ int state_save(struct sw *sw)
 	const char *path = sw->opts.state_path;
 	json_t *root, *nets = json_array(), *ports = json_array();
 	struct static_ctx sctx = {.sw = sw, .arr = json_array()};
-	char tmp[4096];
+	char tmp[4096], *text = NULL;
 	int fd, rc = 0;
+	size_t len;
 
 	for (int n = 0; n < SW_MAX_NETS; n++)
 		if (sw->net[n].used)
@@ -54,31 +55,45 @@ int state_save(struct sw *sw)
 			json_array_append_new(ports, sw_port_config(sw, &sw->port[p]));
 	if (sw->unrestored != NULL)
 		json_array_extend(ports, sw->unrestored);
-	fdb_foreach(sw->fdb, -1, static_cb, &sctx);
+	if (fdb_static_count(sw->fdb) > 0) /* a scan of the whole table otherwise */
+		fdb_foreach(sw->fdb, -1, static_cb, &sctx);
 	root = json_pack("{s:i,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
 			 "static_fdb", sctx.arr);
 	if (root == NULL)
 		return -ENOMEM;
 
+	/* one buffer, one write: jansson's own file output writes token by token */
+	text = json_dumps(root, JSON_INDENT(2));
+	if (text == NULL) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	len = strlen(text);
+	text[len++] = '\n'; /* replaces the NUL */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0) {
 		rc = -errno;
 		goto out_free;
 	}
-	if (json_dumpfd(root, fd, JSON_INDENT(2)) < 0 || write(fd, "\n", 1) != 1 ||
-	    fsync(fd) < 0) {
-		rc = errno ? -errno : -EIO;
-		close(fd);
-		unlink(tmp);
-		goto out_free;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
 	}
 	close(fd);
-	if (rename(tmp, path) < 0) {
+	if (rc == 0 && rename(tmp, path) < 0)
 		rc = -errno;
+	if (rc < 0)
 		unlink(tmp);
-	}
 out_free:
+	free(text);
 	json_decref(root);
 	return rc;
 }

@@ -8,7 +8,10 @@
 
 #include "sw.h"
 
-/* Writes sw's configuration to opts.state_path (temporary file + rename). */
+/* Writes sw's configuration to opts.state_path (temporary file + rename:
+ * a reader sees the old or the new file, never a mix; it survives a crash of
+ * the switch, and is not fsync()ed, so a power loss may lose the last
+ * changes). */
 int state_save(struct sw *sw);
 /* Restores the configuration from opts.state_path; 0 when there is none.
  * -EINVAL when the file is not a vlab-switchd state file. */

@@ -130,6 +130,15 @@ static void fdb_changed(struct fdb *fdb)
 	atomic_fetch_add_explicit(&fdb->gen, 1, memory_order_relaxed);
 }
 
+uint32_t fdb_static_count(const struct fdb *fdb)
+{
+	uint32_t n = 0;
+
+	for (int p = 0; p < FDB_MAX_PORTS; p++)
+		n += fdb->port_static[p];
+	return n;
+}
+
 uint32_t fdb_count(const struct fdb *fdb)
 {
 	return atomic_load_explicit(&fdb->count, memory_order_relaxed);

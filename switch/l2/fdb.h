@@ -50,6 +50,8 @@ void fdb_destroy(struct fdb *fdb);
 
 uint32_t fdb_capacity(const struct fdb *fdb);
 uint32_t fdb_count(const struct fdb *fdb);
+/* Static entries (control thread). */
+uint32_t fdb_static_count(const struct fdb *fdb);
 
 /* Changes whenever an entry is removed, moved to another port or made
  * static: a lookup result cached under an older generation may be stale.
