@@ -1000,7 +1000,11 @@ static const struct drop_reason {
     {"src_zero", true, "source MAC is 00:00:00:00:00:00"},
     {"same_port", true, "destination is on the receiving port (hairpin)"},
     {"no_destination", true, "flood with no other port in the network"},
-    {"tx_failed", true, "output port could not take it (queue full, peer not connected)"},
+    {"tx_failed", true, "output port could not take it (queue full, frame over its MTU)"},
+    {"link_down", true, "output port has no peer (vhost-user guest not connected)"},
+    {"rx_missed", true, "receive queue of the device or kernel was full"},
+    {"rx_nombuf", true, "no packet buffer to receive into"},
+    {"rx_truncated", true, "kernel frame longer than the port takes (TSO/GSO on the peer)"},
     {"mac_limit", false, "not a drop: forwarded, source not learned (port MAC limit)"},
     {"fdb_full", false, "not a drop: forwarded, source not learned (FDB full)"},
 };
