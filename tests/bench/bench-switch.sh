@@ -73,9 +73,10 @@ usage() {
   cat <<EOF
 usage: $0 [options]
   --flows LIST   flow sets, comma-separated: numbers N of MAC pairs (1..$MAX_FLOWS)
-                 and/or "loop" (macswap closed loop, one pair); default $FLOWS
+                 and/or "loop" (macswap closed loop, one pair); default $FLOWS_DEFAULT
   --duration S   measurement window per device and flow set, seconds (default 10)
-  --warmup S     warm-up before the window, seconds (default 3)
+  --warmup S     warm-up before the window, seconds (default 3); with N pairs
+                 the window also waits until the device knows the 2N MACs
   --rounds N     measure every device N times, interleaved, and report
                  medians, over the undisturbed rounds when any (default 1)
   --only LIST    devices to run, comma-separated from a,b,c
@@ -90,7 +91,8 @@ EOF
 }
 
 MAX_FLOWS=262144
-FLOWS=1,1000,65536
+FLOWS_DEFAULT=1,1000,65536
+FLOWS=$FLOWS_DEFAULT
 DURATION=10
 ROUNDS=1
 WARMUP=3
