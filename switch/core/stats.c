@@ -3,9 +3,13 @@
  * Runs on the control thread. PMD lcores each own their counters and write
  * them without atomics; this file only reads and sums them. Clearing never
  * writes PMD memory: it records a baseline that later reads subtract. */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "ctl.h"
 #include "port.h"
@@ -62,6 +66,31 @@ static json_t *stats_drops(const uint64_t *drops)
 	for (int d = 0; d < SW_DROP_MAX; d++)
 		json_object_set_new(o, drop_names[d], json_integer((json_int_t)drops[d]));
 	return o;
+}
+
+/* What the switch holds: resident memory (RSS, including the mapped kernel
+ * rings of af-packet ports) and the DPDK heap in hugepages (packet buffers,
+ * snapshots, port state). */
+static json_t *stats_memory(void)
+{
+	struct rte_malloc_socket_stats ms;
+	unsigned long pages = 0, resident = 0;
+	uint64_t heap_total = 0, heap_used = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu %lu", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	for (unsigned int s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &ms) == 0) {
+			heap_total += ms.heap_totalsz_bytes;
+			heap_used += ms.heap_allocsz_bytes;
+		}
+	return json_pack("{s:I,s:I,s:I}", "rss_bytes",
+			 (json_int_t)resident * (json_int_t)sysconf(_SC_PAGESIZE), "hugepage_bytes",
+			 (json_int_t)heap_total, "hugepage_used_bytes", (json_int_t)heap_used);
 }
 
 static void net_count_cb(const struct fdb_entry_view *e, void *arg)
@@ -134,10 +163,10 @@ static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api
 					"cycles_per_packet", pkts ? (double)busy / pkts : 0.0));
 	}
 
-	*result = json_pack("{s:o,s:o,s:o,s:o,s:{s:i,s:i},s:I}", "ports", ports, "networks",
+	*result = json_pack("{s:o,s:o,s:o,s:o,s:{s:i,s:i},s:I,s:o}", "ports", ports, "networks",
 			    nets, "pmds", pmds, "drops", stats_drops(total), "fdb", "entries",
 			    (int)fdb_count(sw->fdb), "capacity", (int)fdb_capacity(sw->fdb),
-			    "tsc_hz", (json_int_t)rte_get_tsc_hz());
+			    "tsc_hz", (json_int_t)rte_get_tsc_hz(), "memory", stats_memory());
 	return 0;
 }
 
