@@ -11,6 +11,13 @@
  * is off costs one test of a zero mask per burst (ingress) or per output
  * packet (egress).
  *
+ * Outputs: the forwarding stage names each frame's output as a 16-bit id
+ * (pkt_meta.out, and the FDB's "port" of an entry). Ids below SW_MAX_PORTS
+ * are local ports; the ids above are left for outputs that are not local
+ * ports (a remote VTEP, a capture tap), which a feature then registers along
+ * with how to send to them. A network's flood set (sw_dp.members) is a list
+ * of such ids.
+ *
  * Runs on PMD lcores; registration runs before they start. */
 #ifndef VLAB_PIPELINE_H
 #define VLAB_PIPELINE_H
