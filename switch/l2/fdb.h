@@ -65,9 +65,11 @@ uint32_t fdb_port_count(const struct fdb *fdb, uint16_t port);
 /* Datapath: the port of `mac` in `net`, or -1 when unknown. */
 int fdb_lookup(const struct fdb *fdb, uint16_t net, uint64_t mac);
 
-/* Datapath: starts loading the bucket where `mac` of `net` lives, so that a
- * lookup or learn of it a little later finds it in cache. */
-void fdb_prefetch(const struct fdb *fdb, uint16_t net, uint64_t mac);
+/* Datapath: the address of the bucket where `mac` of `net` lives, for the
+ * caller to prefetch so that a lookup or learn a little later finds it in
+ * cache. (A function that prefetched itself would have no visible effect,
+ * and the compiler would be free to drop calls to it.) */
+const void *fdb_bucket(const struct fdb *fdb, uint16_t net, uint64_t mac);
 
 /* Datapath: records that `mac` was seen on `port` of `net` at second `now`. */
 enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port,

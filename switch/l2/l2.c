@@ -2,6 +2,8 @@
  * locks, no allocation, no syscalls. */
 #include "l2.h"
 
+#include <rte_prefetch.h>
+
 #include "fwd.h"
 #include "sw.h"
 
@@ -28,9 +30,9 @@ void l2_decide(struct l2_pmd *l2, struct fdb *fdb, const struct sw_dp *dp, uint1
 
 		if (l2_cached(l2, in, m, now, gen) || (m->flags & PKT_F_RUNT))
 			continue;
-		fdb_prefetch(fdb, net, m->src);
+		rte_prefetch0(fdb_bucket(fdb, net, m->src));
 		if (!fdb_mac_is_multicast(m->dst))
-			fdb_prefetch(fdb, net, m->dst);
+			rte_prefetch0(fdb_bucket(fdb, net, m->dst));
 	}
 
 	for (uint16_t i = 0; i < n; i++) {
