@@ -1,7 +1,8 @@
 /* The packet pipeline: the fixed chain of stages a received burst goes
  * through, and how switch features plug into it.
  *
- *   port rx burst -> parse (pkt.h) -> ingress features -> L2 forwarding
+ *   port rx burst -> parse the Ethernet header (pkt.h; a stage that needs
+ *   L3/L4 fields calls pkt_parse_l3l4, once) -> ingress features -> L2 forwarding
  *   (l2/l2.c: learn, decide an output) -> egress features (per output) ->
  *   TX buffer of the output -> port tx burst
  *

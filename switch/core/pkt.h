@@ -1,7 +1,10 @@
 /* Per-packet metadata and the header parser that fills it: every received
- * frame is parsed once, right after the port's receive burst, and the later
- * stages (L2 forwarding today; policy, capture, VXLAN, impairments) read the
- * fields from here instead of parsing again.
+ * frame's Ethernet header (addresses, VLAN tag, ethertype) is parsed right
+ * after the port's receive burst, and the later stages (L2 forwarding today;
+ * policy, capture, VXLAN, impairments) read the fields from here instead of
+ * parsing again. The L3/L4 fields and the flow hash are parsed the first
+ * time a stage asks for them (pkt_parse_l3l4), at most once per frame, so
+ * frames that only need switching do not pay for them.
  *
  * Pure (no EAL): takes the frame's first bytes and their length. Runs on PMD
  * lcores per packet, and directly in unit tests. */
@@ -31,6 +34,7 @@
 #define PKT_F_L4    0x08 /* sport/dport (or ICMP type/code) are valid */
 #define PKT_F_FRAG  0x10 /* an IP fragment (non-first ones have no L4 header) */
 #define PKT_F_RUNT  0x20 /* shorter than an Ethernet header: only `len` is valid */
+#define PKT_F_L3L4  0x40 /* pkt_parse_l3l4 ran: L3/L4 fields and hash are valid */
 
 /* Parsed headers of one frame. One cache line; fields not present are 0. */
 struct pkt_meta {
@@ -53,7 +57,8 @@ struct pkt_meta {
 	uint16_t out;       /* output chosen by the forwarding stage */
 	uint8_t action;     /* enum fwd_action of the forwarding stage */
 	uint8_t reason;     /* enum sw_drop when action is a drop */
-	uint8_t spare[12];  /* room for later stages (keeps one line per packet) */
+	uint8_t l2_len;     /* Ethernet header length, tags included */
+	uint8_t spare[11];  /* room for later stages (keeps one line per packet) */
 };
 
 _Static_assert(sizeof(struct pkt_meta) == 64, "packet metadata is one cache line");
@@ -155,13 +160,12 @@ static inline void pkt_parse_ipv6(const uint8_t *p, uint32_t len, uint32_t off,
 	pkt_parse_l4(p, len, off, m);
 }
 
-/* Parses the frame `p` of `len` bytes (at least its first `len` bytes must be
- * readable) into `m`. Never reads past `len`. */
-static inline void pkt_parse(const uint8_t *p, uint32_t len, struct pkt_meta *m)
+/* Parses the Ethernet header of the frame `p` of `len` bytes into `m` (all
+ * other fields zero). Never reads past `len`. */
+static inline void pkt_parse_l2(const uint8_t *p, uint32_t len, struct pkt_meta *m)
 {
 	uint32_t off = PKT_ETH_HLEN;
 	uint16_t et;
-	uint64_t h;
 
 	memset(m, 0, sizeof(*m));
 	m->len = len;
@@ -173,18 +177,34 @@ static inline void pkt_parse(const uint8_t *p, uint32_t len, struct pkt_meta *m)
 	m->src = pkt_mac48(p + 6);
 	et = pkt_be16(p + 12);
 	if (et == PKT_ETH_VLAN || et == PKT_ETH_QINQ) {
-		if (len < off + PKT_VLAN_HLEN)
-			goto out;
-		m->flags |= PKT_F_VLAN;
-		m->vlan_tci = pkt_be16(p + 14);
-		et = pkt_be16(p + 16);
-		off += PKT_VLAN_HLEN;
-		if (et == PKT_ETH_VLAN && len >= off + PKT_VLAN_HLEN) { /* QinQ inner tag */
-			et = pkt_be16(p + off + 2);
+		if (len >= off + PKT_VLAN_HLEN) {
+			m->flags |= PKT_F_VLAN;
+			m->vlan_tci = pkt_be16(p + 14);
+			et = pkt_be16(p + 16);
 			off += PKT_VLAN_HLEN;
+			if (et == PKT_ETH_VLAN && len >= off + PKT_VLAN_HLEN) { /* QinQ inner tag */
+				et = pkt_be16(p + off + 2);
+				off += PKT_VLAN_HLEN;
+			}
+		} else {
+			et = 0; /* a cut tag: no payload to speak of */
 		}
 	}
 	m->ethertype = et;
+	m->l2_len = (uint8_t)off;
+}
+
+/* Fills in the L3/L4 fields and the flow hash of a frame whose Ethernet
+ * header pkt_parse_l2 parsed into `m`; does nothing the second time. */
+static inline void pkt_parse_l3l4(const uint8_t *p, struct pkt_meta *m)
+{
+	uint32_t len = m->len, off = m->l2_len;
+	uint16_t et = m->ethertype;
+	uint64_t h;
+
+	if (m->flags & (PKT_F_L3L4 | PKT_F_RUNT))
+		return;
+	m->flags |= PKT_F_L3L4;
 	if (et == PKT_ETH_IPV4) {
 		uint32_t ihl;
 
@@ -227,6 +247,13 @@ out:
 	/* not symmetric: a flow and its reply may hash differently (VXLAN source
 	 * ports only need stability per direction) */
 	m->hash = pkt_fold(h);
+}
+
+/* Both at once (tests, and stages that want everything). */
+static inline void pkt_parse(const uint8_t *p, uint32_t len, struct pkt_meta *m)
+{
+	pkt_parse_l2(p, len, m);
+	pkt_parse_l3l4(p, m);
 }
 
 #endif

@@ -2,8 +2,10 @@
  *
  * Runs on each PMD lcore. Per iteration: take the current datapath snapshot;
  * for every port assigned to this lcore, receive a burst through the port's
- * backend and run it through the pipeline (pipeline.h): parse, ingress
- * features, L2 decision, egress features, TX buffers; then send the buffers
+ * backend and run it through the pipeline (pipeline.h): parse the Ethernet
+ * header, ingress features, L2 decision, egress features, TX buffers (a
+ * stage that needs L3/L4 fields parses them once with pkt_parse_l3l4);
+ * then send the buffers
  * and report an RCU quiescent state. No locks (except per-burst TX queue
  * locks when PMDs outnumber a port's queues), no syscalls (except a kernel
  * port's one per burst), no allocation and no logging per packet. When idle
@@ -116,7 +118,7 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += m->pkt_len;
-		pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pmd->meta[i]);
+		pkt_parse_l2(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pmd->meta[i]);
 	}
 	ictr->rx_packets += n;
 	ictr->rx_bytes += bytes;

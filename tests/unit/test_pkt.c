@@ -1,4 +1,5 @@
-/* Unit tests of the header parser (switch/core/pkt.h) and checksum completion
+/* Unit tests of the header parser (switch/core/pkt.h: Ethernet at receive
+ * time, L3/L4 on demand) and checksum completion
  * (switch/port/csum.c): every field for IPv4/IPv6 TCP, UDP and ICMP frames,
  * VLAN tags, fragments, IPv6 extension headers, truncated and malformed
  * frames (never read past the length), the flow hash, and checksums that
@@ -81,7 +82,7 @@ static void test_ipv4_tcp(void **state)
 	assert_int_equal(m.src, MAC_S);
 	assert_int_equal(m.len, len);
 	assert_int_equal(m.ethertype, PKT_ETH_IPV4);
-	assert_int_equal(m.flags, PKT_F_IPV4 | PKT_F_L4);
+	assert_int_equal(m.flags, PKT_F_L3L4 | PKT_F_IPV4 | PKT_F_L4);
 	assert_int_equal(m.l3_off, 14);
 	assert_int_equal(m.l4_off, 34);
 	assert_int_equal(m.proto, PKT_IP_TCP);
@@ -92,6 +93,29 @@ static void test_ipv4_tcp(void **state)
 	assert_int_equal(m.ip4_src, 0x0a000001);
 	assert_int_equal(m.ip4_dst, 0x0a000002);
 	assert_int_not_equal(m.hash, 0);
+}
+
+/* The Ethernet header alone at receive time; L3/L4 once, on demand. */
+static void test_l2_then_l3l4(void **state)
+{
+	uint8_t f[256];
+	struct pkt_meta m, full;
+	uint32_t len = build_ipv4(f, true, PKT_IP_TCP, 40000, 80, 10, 0);
+
+	pkt_parse(f, len, &full);
+	pkt_parse_l2(f, len, &m);
+	assert_int_equal(m.dst, MAC_D);
+	assert_int_equal(m.src, MAC_S);
+	assert_int_equal(m.ethertype, PKT_ETH_IPV4);
+	assert_int_equal(m.l2_len, 18);
+	assert_int_equal(m.flags, PKT_F_VLAN);
+	assert_int_equal(m.l3_off, 0);
+	assert_int_equal(m.hash, 0);
+	pkt_parse_l3l4(f, &m);
+	assert_memory_equal(&m, &full, sizeof(m));
+	m.sport = 1; /* a second call changes nothing */
+	pkt_parse_l3l4(f, &m);
+	assert_int_equal(m.sport, 1);
 }
 
 static void test_vlan_udp(void **state)
@@ -277,6 +301,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ipv4_tcp),
+		cmocka_unit_test(test_l2_then_l3l4),
 		cmocka_unit_test(test_vlan_udp),
 		cmocka_unit_test(test_icmp_and_fragments),
 		cmocka_unit_test(test_ipv6_ext_headers),
