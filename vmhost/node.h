@@ -14,6 +14,7 @@
 #define NODE_MAX_NICS   8
 #define NODE_MAX_ADDRS  4
 #define NODE_MAX_ROUTES 16
+#define NODE_MAX_QUEUES 16  /* virtio queue pairs per VM NIC */
 #define NODE_ADDR_MAX   48  /* "2001:db8::1/64" or "10.0.0.1/24" */
 #define NODE_PATH_MAX   256
 
@@ -26,6 +27,7 @@ struct node_nic {
 	char ifname[16];                         /* name inside the node, e.g. eth0 */
 	uint8_t mac[6];
 	uint32_t mtu;                            /* 0 = default (1500) */
+	uint32_t queues;                         /* VM: virtio queue pairs (0 = 1) */
 	char addrs[NODE_MAX_ADDRS][NODE_ADDR_MAX]; /* CIDR, IPv4 or IPv6 */
 	int n_addrs;
 	char network[NODE_NAME_MAX];             /* switch network the NIC joins */

@@ -160,8 +160,19 @@ int qemu_build_argv(const struct node *n, const struct qemu_opts *o, const struc
 		rc = add(out, "-chardev");
 		rc = rc ?: add(out, "socket,id=vhu%d,path=%s,server=on,wait=off", i,
 			       qemu_escape(nic->sock, e1, sizeof(e1)));
+		/* several queue pairs: the guest driver uses as many as it has vCPUs;
+		 * with MSI-X (KVM) each queue gets its own vector */
+		char mq[48] = "", nq[24] = "";
+
+		if (nic->queues > 1) {
+			snprintf(nq, sizeof(nq), ",queues=%u", nic->queues);
+			if (o->kvm)
+				snprintf(mq, sizeof(mq), ",mq=on,vectors=%u", 2 * nic->queues + 2);
+			else
+				snprintf(mq, sizeof(mq), ",mq=on");
+		}
 		rc = rc ?: add(out, "-netdev");
-		rc = rc ?: add(out, "vhost-user,id=net%d,chardev=vhu%d", i, i);
+		rc = rc ?: add(out, "vhost-user,id=net%d,chardev=vhu%d%s", i, i, nq);
 		rc = rc ?: add(out, "-device");
 		/* host_mtu tells the guest driver the largest MTU it may use */
 		char mtu[24] = "";
@@ -170,8 +181,8 @@ int qemu_build_argv(const struct node *n, const struct qemu_opts *o, const struc
 			snprintf(mtu, sizeof(mtu), ",host_mtu=%u", nic->mtu);
 		rc = rc ?: add(out,
 			       "virtio-net-pci,netdev=net%d,id=nic%d,mac=%02x:%02x:%02x:%02x:%02x:%02x,"
-			       "romfile=%s%s",
-			       i, i, m[0], m[1], m[2], m[3], m[4], m[5], mtu, vec);
+			       "romfile=%s%s%s",
+			       i, i, m[0], m[1], m[2], m[3], m[4], m[5], mtu, mq, vec);
 	}
 
 	if (rc == 0 && n->disk[0]) {

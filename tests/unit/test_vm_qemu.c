@@ -87,8 +87,31 @@ static void test_tcg(void **state)
 	assert_string_equal(a.argv[find(&a, "-append", 0) + 1], "console=ttyS0 vlab.host=vm1");
 	assert_int_equal(find(&a, "-drive", 0), -1);
 	assert_int_equal(find(&a, "-daemonize", 0), -1);
+	assert_null(opt_with(&a, "-device", "mq=on")); /* one queue pair by default */
 	qemu_argv_free(&a);
 	qemu_argv_free(&a); /* idempotent */
+}
+
+static void test_multiqueue(void **state)
+{
+	struct qemu_opts o = {.kvm = false, .kernel = "/k"};
+	struct qemu_argv a;
+
+	node.nics[1].queues = 4;
+	assert_int_equal(qemu_build_argv(&node, &o, &files, &a), 0);
+	assert_non_null(opt_with(&a, "-netdev", "vhost-user,id=net1,chardev=vhu1,queues=4"));
+	assert_non_null(opt_with(&a, "-netdev", "vhost-user,id=net0,chardev=vhu0"));
+	assert_null(opt_with(&a, "-netdev", "id=net0,chardev=vhu0,queues"));
+	const char *d1 = opt_with(&a, "-device", "netdev=net1");
+	assert_non_null(strstr(d1, ",mq=on"));
+	assert_non_null(strstr(d1, "vectors=0")); /* TCG: INTx for all queues */
+	qemu_argv_free(&a);
+	o.kvm = true; /* MSI-X: a vector per queue, one for config, one for control */
+	assert_int_equal(qemu_build_argv(&node, &o, &files, &a), 0);
+	assert_non_null(opt_with(&a, "-device", "netdev=net1,id=nic1"));
+	assert_non_null(strstr(opt_with(&a, "-device", "netdev=net1"), ",mq=on,vectors=10"));
+	qemu_argv_free(&a);
+	node.nics[1].queues = 0;
 }
 
 static void test_kvm(void **state)
@@ -155,6 +178,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_tcg, setup),
+		cmocka_unit_test_setup(test_multiqueue, setup),
 		cmocka_unit_test_setup(test_kvm, setup),
 		cmocka_unit_test_setup(test_disk_boot, setup),
 		cmocka_unit_test_setup(test_bad_input, setup),
