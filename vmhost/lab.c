@@ -326,21 +326,40 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-static int list_dir(const char *path, char names[][NODE_NAME_MAX], int max)
+/* Entries of directory `path` (sorted) into names[max], or, when `grow` is
+ * given, into *grow, reallocated as needed (max ignored). */
+static int list_dir(const char *path, char names[][NODE_NAME_MAX], int max,
+		    char (**grow)[NODE_NAME_MAX])
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
-	int n = 0;
+	int n = 0, cap = 0;
 
+	if (grow)
+		*grow = NULL;
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -errno;
-	while ((e = readdir(d)) != NULL && n < max) {
+	while ((e = readdir(d)) != NULL && (grow || n < max)) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= NODE_NAME_MAX)
 			continue;
-		snprintf(names[n++], NODE_NAME_MAX, "%s", e->d_name);
+		if (grow && n == cap) {
+			char(*more)[NODE_NAME_MAX] =
+			    realloc(*grow, (size_t)(cap = cap ? 2 * cap : 64) * NODE_NAME_MAX);
+
+			if (more == NULL) {
+				closedir(d);
+				free(*grow);
+				*grow = NULL;
+				return -ENOMEM;
+			}
+			*grow = more;
+		}
+		snprintf(grow ? (*grow)[n] : names[n], NODE_NAME_MAX, "%s", e->d_name);
+		n++;
 	}
 	closedir(d);
-	qsort(names, (size_t)n, NODE_NAME_MAX, cmp_names);
+	if (n > 1)
+		qsort(grow ? *grow : names, (size_t)n, NODE_NAME_MAX, cmp_names);
 	return n;
 }
 
@@ -351,7 +370,7 @@ int lab_list_nodes(const char *lab, char names[][NODE_NAME_MAX], int max)
 	if (snprintf(dir, sizeof(dir), "%s/labs/%s/nodes", lab_run_dir(), lab) >=
 	    (int)sizeof(dir))
 		return -ENAMETOOLONG;
-	return list_dir(dir, names, max);
+	return list_dir(dir, names, max, NULL);
 }
 
 int lab_list(char names[][NODE_NAME_MAX], int max)
@@ -359,5 +378,23 @@ int lab_list(char names[][NODE_NAME_MAX], int max)
 	char dir[NODE_PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s/labs", lab_run_dir());
-	return list_dir(dir, names, max);
+	return list_dir(dir, names, max, NULL);
+}
+
+int lab_list_nodes_all(const char *lab, char (**names)[NODE_NAME_MAX])
+{
+	char dir[NODE_PATH_MAX];
+
+	*names = NULL;
+	if (snprintf(dir, sizeof(dir), "%s/labs/%s/nodes", lab_run_dir(), lab) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	return list_dir(dir, NULL, 0, names);
+}
+
+int lab_list_all(char (**names)[NODE_NAME_MAX])
+{
+	char dir[NODE_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/labs", lab_run_dir());
+	return list_dir(dir, NULL, 0, names);
 }

@@ -41,10 +41,16 @@ int lab_record_load(const char *lab, const char *node, struct node *n, struct la
 /* Removes a node's directory and everything in it. */
 int lab_node_remove(const char *lab, const char *node);
 
-/* Names of the nodes of a lab (sorted); returns how many or -errno. */
+/* Names of the nodes of a lab (sorted, at most `max`); returns how many or
+ * -errno. */
 int lab_list_nodes(const char *lab, char names[][NODE_NAME_MAX], int max);
-/* Names of labs with a directory (sorted); returns how many or -errno. */
+/* Names of labs with a directory (sorted, at most `max`); returns how many or
+ * -errno. */
 int lab_list(char names[][NODE_NAME_MAX], int max);
+/* The same, all of them, in a new array *names (free() it; NULL when there
+ * are none); returns how many or -errno. */
+int lab_list_nodes_all(const char *lab, char (**names)[NODE_NAME_MAX]);
+int lab_list_all(char (**names)[NODE_NAME_MAX]);
 
 /* Pure conversions used by the records (unit-tested). */
 json_t *lab_node_to_json(const struct node *n);

@@ -1202,6 +1202,85 @@ int nsh_exists(const char *nsname)
 	return sf.f_type == NSFS_MAGIC ? 1 : 0;
 }
 
+/* ---- The kernel's neighbour tables ---- */
+
+bool nsh_neigh_limits(long entries, long cur2, long cur3, long *new2, long *new3)
+{
+	*new2 = cur2;
+	*new3 = cur3;
+	if (entries < 0 || entries + NSH_NEIGH_SPARE <= cur3)
+		return false;
+	*new3 = entries + NSH_NEIGH_SPARE;
+	if (*new2 < entries + NSH_NEIGH_SPARE / 2)
+		*new2 = entries + NSH_NEIGH_SPARE / 2;
+	return true;
+}
+
+static int sysctl_read_long(const char *path, long *out)
+{
+	char full[PATH_MAX], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(full, sizeof(full), "/proc/sys/%s", path);
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*out = strtol(buf, NULL, 10);
+	return 0;
+}
+
+int nsh_neigh_reserve(long entries, char *msg, size_t msglen)
+{
+	static const char *const fam[] = {"ipv4", "ipv6"};
+	size_t off = 0;
+	int raised = 0;
+
+	if (msg && msglen)
+		msg[0] = '\0';
+	for (int f = 0; f < 2; f++) {
+		char p2[64], p3[64], v2[24], v3[24];
+		long cur2, cur3, new2, new3;
+		int ret;
+
+		snprintf(p2, sizeof(p2), "net/%s/neigh/default/gc_thresh2", fam[f]);
+		snprintf(p3, sizeof(p3), "net/%s/neigh/default/gc_thresh3", fam[f]);
+		ret = sysctl_read_long(p3, &cur3);
+		if (ret == 0)
+			ret = sysctl_read_long(p2, &cur2);
+		if (ret == -ENOENT && f == 1)
+			break; /* no IPv6 */
+		if (ret < 0) {
+			set_err(msg, msglen, "read /proc/sys/%s: %s", p3, strerror(-ret));
+			return ret;
+		}
+		if (!nsh_neigh_limits(entries, cur2, cur3, &new2, &new3))
+			continue;
+		snprintf(v2, sizeof(v2), "%ld", new2);
+		snprintf(v3, sizeof(v3), "%ld", new3);
+		/* the hard limit first, so the soft one never exceeds it */
+		ret = sysctl_write(p3, v3);
+		if (ret == 0 && new2 != cur2)
+			ret = sysctl_write(p2, v2);
+		if (ret < 0) {
+			set_err(msg, msglen, "write /proc/sys/%s: %s", p3, strerror(-ret));
+			return ret;
+		}
+		if (msg && off < msglen)
+			off += (size_t)snprintf(msg + off, msglen - off,
+						"%snet.%s.neigh.default.gc_thresh3 %ld -> %ld, "
+						"gc_thresh2 %ld -> %ld",
+						raised ? "; " : "", fam[f], cur3, new3, cur2, new2);
+		raised = 1;
+	}
+	return raised;
+}
+
 /* ---- Commands inside ---- */
 
 /* Message for an exec failure without strerror (not async-signal-safe). */

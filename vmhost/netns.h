@@ -80,6 +80,19 @@ int nsh_destroy(const char *nsname, char *err, size_t errlen);
  * -EINVAL for a bad name. */
 int nsh_exists(const char *nsname);
 
+/* Namespace hosts share the kernel's neighbour tables (ARP and NDP): their
+ * size limits, net.ipv4.neigh.default.gc_thresh2/3 and the ipv6 ones, are
+ * host-wide (the root namespace's), 512/1024 by default, and a lab of a few
+ * hundred hosts that all talk to each other needs tens of thousands of
+ * entries ("neighbor table overflow", pings lost). Raises the limits, never
+ * lowers them, so that `entries` more fit: gc_thresh3 to entries +
+ * NSH_NEIGH_SPARE and gc_thresh2 to entries + NSH_NEIGH_SPARE / 2. Returns 1
+ * when it raised something (msg says what, e.g.
+ * "net.ipv4.neigh.default.gc_thresh3 1024 -> 27880, ..."), 0 when they were
+ * high enough, or a negative errno (msg says what failed). Call it from a
+ * thread in the root namespace. */
+int nsh_neigh_reserve(long entries, char *msg, size_t msglen);
+
 /* Runs argv (argv[0] searched in PATH) inside namespace `nsname` with stdin
  * /dev/null, capturing stdout and stderr (NSH_EXEC_CAP bytes each). After
  * timeout_ms (<= 0: no timeout) the command's process group is killed. The
@@ -100,6 +113,13 @@ void nsh_exec_result_free(struct nsh_exec_result *r);
 int nsh_exec_interactive(const char *nsname, const char *const argv[]);
 
 /* ---- Pure helpers (no syscalls; unit-tested) ---- */
+
+#define NSH_NEIGH_SPARE 1024 /* neighbour entries left for the host's own use */
+
+/* The limits nsh_neigh_reserve() sets for `entries` from the current ones
+ * (cur2, cur3): true with *new2, *new3 when they must rise, false (and the
+ * current values) when they are high enough. */
+bool nsh_neigh_limits(long entries, long cur2, long cur3, long *new2, long *new3);
 
 /* An IPv4 or IPv6 address with a prefix length. */
 struct nsh_cidr {

@@ -414,8 +414,11 @@ static void *par_worker(void *arg)
 	struct par *p = arg;
 	int i;
 
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
 		p->rcs[i] = vm_start(p->lab, &p->nodes[i], p->o, NULL, p->errs[i], 256);
+		if (p->o && p->o->node_done)
+			p->rcs[i] = p->o->node_done(i, p->rcs[i], p->errs[i], 256, p->o->arg);
+	}
 	return NULL;
 }
 

@@ -21,6 +21,12 @@ struct vm_opts {
 	void (*progress)(const char *msg, void *arg); /* long steps; may be NULL */
 	void *arg;
 	int ready_timeout_ms; /* 0: do not wait for the guest agent */
+	/* vm_start_parallel() only, may be NULL: called on the worker thread that
+	 * handled node `index` once it is started (rc 0; ready when
+	 * ready_timeout_ms is set) or failed (rc < 0, its error in err), with
+	 * `arg`; workers call it concurrently. Returns the node's result: rc, or
+	 * a failure of its own (e.g. attaching the node) with err rewritten. */
+	int (*node_done)(int index, int rc, char *err, size_t errlen, void *arg);
 };
 
 struct vm_status {
@@ -59,8 +65,10 @@ void vm_host_names(const char *lab, const char *node, char *nsname, size_t nslen
 int vm_start(const char *lab, struct node *n, const struct vm_opts *o,
 	     char outer[][16], char *err, size_t errlen);
 
-/* Starts nodes with at most `workers` at a time; err[i] gets node i's error.
- * Returns 0 when all started, else the first error. */
+/* Starts nodes with at most `workers` (1-16) at a time, in array order;
+ * err[i] gets node i's error ("" when it started) and o->node_done, when
+ * set, hears of each node as it finishes. Returns 0 when all started, else
+ * the first error. */
 int vm_start_parallel(const char *lab, struct node *nodes, int n, int workers,
 		      const struct vm_opts *o, char (*errs)[256]);
 

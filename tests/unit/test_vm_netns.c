@@ -307,6 +307,28 @@ static void test_route_nic(void **state)
 	assert_int_equal(nsh_route_nic(&n, &via), 0);
 }
 
+static void test_neigh_limits(void **state)
+{
+	long t2, t3;
+
+	(void)state;
+	/* the kernel's defaults hold a small lab */
+	assert_false(nsh_neigh_limits(0, 512, 1024, &t2, &t3));
+	assert_int_equal(t2, 512);
+	assert_int_equal(t3, 1024);
+	assert_false(nsh_neigh_limits(-1, 512, 1024, &t2, &t3));
+	/* 216 hosts on two networks (150 and 66) */
+	assert_true(nsh_neigh_limits(150 * 150 + 66 * 66, 512, 1024, &t2, &t3));
+	assert_int_equal(t3, 26856 + NSH_NEIGH_SPARE);
+	assert_int_equal(t2, 26856 + NSH_NEIGH_SPARE / 2);
+	/* never lowered: a larger soft limit stays, a large enough hard one too */
+	assert_true(nsh_neigh_limits(5000, 100000, 2048, &t2, &t3));
+	assert_int_equal(t2, 100000);
+	assert_int_equal(t3, 5000 + NSH_NEIGH_SPARE);
+	assert_false(nsh_neigh_limits(5000, 512, 1 << 20, &t2, &t3));
+	assert_int_equal(t3, 1 << 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,7 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_addr),	    cmocka_unit_test(test_contains_and_network),
 	    cmocka_unit_test(test_check_name),	    cmocka_unit_test(test_outer_name),
 	    cmocka_unit_test(test_check_node_ok),   cmocka_unit_test(test_check_node_bad),
-	    cmocka_unit_test(test_route_nic),
+	    cmocka_unit_test(test_route_nic),	    cmocka_unit_test(test_neigh_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
