@@ -1208,7 +1208,9 @@ bool nsh_neigh_limits(long entries, long cur2, long cur3, long *new2, long *new3
 {
 	*new2 = cur2;
 	*new3 = cur3;
-	if (entries < 0 || entries + NSH_NEIGH_SPARE <= cur3)
+	/* the defaults hold small labs: only a lab that may take more than
+	 * half of the hard limit gets it raised */
+	if (entries <= cur3 / 2)
 		return false;
 	*new3 = entries + NSH_NEIGH_SPARE;
 	if (*new2 < entries + NSH_NEIGH_SPARE / 2)

@@ -84,9 +84,10 @@ int nsh_exists(const char *nsname);
  * size limits, net.ipv4.neigh.default.gc_thresh2/3 and the ipv6 ones, are
  * host-wide (the root namespace's), 512/1024 by default, and a lab of a few
  * hundred hosts that all talk to each other needs tens of thousands of
- * entries ("neighbor table overflow", pings lost). Raises the limits, never
- * lowers them, so that `entries` more fit: gc_thresh3 to entries +
- * NSH_NEIGH_SPARE and gc_thresh2 to entries + NSH_NEIGH_SPARE / 2. Returns 1
+ * entries ("neighbor table overflow", pings lost). When `entries` is more
+ * than half of gc_thresh3, raises the limits (never lowers them) so that they
+ * fit: gc_thresh3 to entries + NSH_NEIGH_SPARE and gc_thresh2 to at least
+ * entries + NSH_NEIGH_SPARE / 2. Returns 1
  * when it raised something (msg says what, e.g.
  * "net.ipv4.neigh.default.gc_thresh3 1024 -> 27880, ..."), 0 when they were
  * high enough, or a negative errno (msg says what failed). Call it from a

@@ -312,11 +312,14 @@ static void test_neigh_limits(void **state)
 	long t2, t3;
 
 	(void)state;
-	/* the kernel's defaults hold a small lab */
+	/* the kernel's defaults hold a small lab: up to half the hard limit */
 	assert_false(nsh_neigh_limits(0, 512, 1024, &t2, &t3));
 	assert_int_equal(t2, 512);
 	assert_int_equal(t3, 1024);
 	assert_false(nsh_neigh_limits(-1, 512, 1024, &t2, &t3));
+	assert_false(nsh_neigh_limits(512, 512, 1024, &t2, &t3));
+	assert_true(nsh_neigh_limits(513, 512, 1024, &t2, &t3));
+	assert_int_equal(t3, 513 + NSH_NEIGH_SPARE);
 	/* 216 hosts on two networks (150 and 66) */
 	assert_true(nsh_neigh_limits(150 * 150 + 66 * 66, 512, 1024, &t2, &t3));
 	assert_int_equal(t3, 26856 + NSH_NEIGH_SPARE);
@@ -325,6 +328,8 @@ static void test_neigh_limits(void **state)
 	assert_true(nsh_neigh_limits(5000, 100000, 2048, &t2, &t3));
 	assert_int_equal(t2, 100000);
 	assert_int_equal(t3, 5000 + NSH_NEIGH_SPARE);
+	assert_false(nsh_neigh_limits(5000, 512, 10000, &t2, &t3));
+	assert_int_equal(t3, 10000);
 	assert_false(nsh_neigh_limits(5000, 512, 1 << 20, &t2, &t3));
 	assert_int_equal(t3, 1 << 20);
 }
