@@ -5,7 +5,10 @@
  * the topology text last applied (topology.yaml) or being applied
  * (topology.next.yaml). On the switch, a lab's networks are named LAB.NET and
  * its ports LAB.NODE-IFNAME, so labs never collide and can be found again.
- * Runs on the CLI's main thread; node starts and pings fan out to threads. */
+ * Runs on the CLI's main thread; node starts and pings fan out to bounded
+ * pools of worker threads (vm_start_parallel, ping_worker), which share only
+ * an atomic cursor, a progress counter under its lock, and output arrays of
+ * which each worker writes its own entries. */
 #include "labctl.h"
 
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +33,7 @@
 #include "graph.h"
 #include "lab.h"
 #include "netns.h"
+#include "pingall.h"
 #include "plan.h"
 #include "reach.h"
 #include "swclient.h"
@@ -37,9 +42,15 @@
 #include "vm.h"
 #include "vm_cmd.h"
 
-#define LABCTL_WORKERS        4
+#define LABCTL_WORKERS	      4 /* nodes started at a time (--workers) */
+#define LABCTL_PING_WORKERS   4 /* sources pinging at a time (pingall --workers) */
 #define LABCTL_READY_MS       180000
 #define LABCTL_SWITCH_WAIT_MS 20000
+#define LABCTL_PROGRESS_S     2	 /* at most one progress line per this many seconds */
+#define LABCTL_HEARTBEAT_S    10 /* a line this often also when nothing got done */
+#define LABCTL_TABLE_MAX      32 /* larger labs: `up` prints counts, not a table */
+#define LABCTL_PLAN_LINES     16 /* more actions of a kind: one line for them */
+#define LABCTL_ERRORS_SHOWN   20 /* node errors printed by `up`; the rest counted */
 
 /* ---- small helpers ---- */
 
@@ -56,11 +67,13 @@ static void say(const char *fmt, ...)
 {
 	va_list ap;
 
+	flockfile(stderr); /* one line, also when workers say things */
 	fputs("vlab: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 static void on_progress(const char *msg, void *arg)
@@ -346,12 +359,81 @@ static int sw_net_name(const char *lab, const char *net, char *buf, size_t len)
 										    : 0;
 }
 
-/* ---- up / apply ---- */
+/* ---- progress of long operations ---- */
 
-struct startset {
-	struct node nodes[TOPO_MAX_NODES];
-	int n;
+/* "lab X: 120/216 nodes up, 2 failed, 14 s" on stderr: at most every
+ * LABCTL_PROGRESS_S seconds while steps get done, every LABCTL_HEARTBEAT_S
+ * when none do, and once all are done when earlier lines were printed (so
+ * quick work stays silent), whatever the lab's size. Steps are counted from
+ * any thread; progress_tick() is called by a thread that waits. */
+struct progress {
+	const char *lab;
+	const char *what; /* "nodes up", "nodes removed", "nodes done pinging" */
+	int total;
+	pthread_mutex_t lock;
+	int done, failed;
+	int said;	 /* `done` in the last line printed */
+	double t0, last; /* start, last line printed */
 };
+
+static void progress_init(struct progress *p, const char *lab, const char *what, int total)
+{
+	*p = (struct progress){.lab = lab, .what = what, .total = total};
+	pthread_mutex_init(&p->lock, NULL);
+	p->t0 = p->last = now_s();
+}
+
+/* With p->lock held. */
+static void progress_say(struct progress *p)
+{
+	double now = now_s();
+	bool moved = p->done != p->said;
+	char failed[32] = "";
+
+	if (!(moved && now - p->last >= LABCTL_PROGRESS_S) && now - p->last < LABCTL_HEARTBEAT_S &&
+	    !(moved && p->done == p->total && p->last > p->t0))
+		return;
+	if (p->failed)
+		snprintf(failed, sizeof(failed), ", %d failed", p->failed);
+	say("lab %s: %d/%d %s%s, %.0f s", p->lab, p->done - p->failed, p->total, p->what, failed,
+	    now - p->t0);
+	p->last = now;
+	p->said = p->done;
+}
+
+/* One more step done (ok or failed). */
+static void progress_step(struct progress *p, bool ok)
+{
+	pthread_mutex_lock(&p->lock);
+	p->done++;
+	p->failed += !ok;
+	progress_say(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void progress_tick(struct progress *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->done < p->total)
+		progress_say(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Ticks until *finished reaches `until` (workers count themselves out). */
+static void progress_wait(struct progress *p, atomic_int *finished, int until)
+{
+	while (atomic_load(finished) < until) {
+		usleep(200000);
+		progress_tick(p);
+	}
+}
+
+static void progress_destroy(struct progress *p)
+{
+	pthread_mutex_destroy(&p->lock);
+}
+
+/* ---- up / apply ---- */
 
 /* Prepares node `n` of lab `lab` for starting: switch port names, defaults. */
 static int prepare_node(const char *lab, struct node *n, char *err, size_t errlen)
@@ -377,11 +459,15 @@ static int prepare_node(const char *lab, struct node *n, char *err, size_t errle
 	return 0;
 }
 
+/* Adds the switch port of NIC c of node n (`outer`: a host's root-namespace
+ * veth end). 0, or -errno with err filled. Any thread. */
 static int plug(const struct vlab_opts *opts, const char *lab, const struct node *n,
-		const struct node_nic *c, const char *outer)
+		const struct node_nic *c, const char *outer, char *err, size_t errlen)
 {
+	struct swc_error e = {0};
 	char net[64];
 	json_t *p;
+	int rc;
 
 	sw_net_name(lab, c->network, net, sizeof(net));
 	if (n->kind == NODE_VM)
@@ -390,7 +476,11 @@ static int plug(const struct vlab_opts *opts, const char *lab, const struct node
 	else
 		p = json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type", "af-packet", "network",
 			      net, "iface", outer);
-	return sw_req(opts, "port.add", p, NULL, false, NULL);
+	rc = sw_req(opts, "port.add", p, NULL, true, &e);
+	if (rc < 0)
+		snprintf(err, errlen, "node \"%s\" interface %s: switch port %s: %s", n->name,
+			 c->ifname, c->port, rc == -EREMOTEIO ? e.message : strerror(-rc));
+	return rc;
 }
 
 static void unplug_recorded(const struct vlab_opts *opts, const char *lab, const char *name)
@@ -418,13 +508,23 @@ static int destroy_node(const struct vlab_opts *opts, const char *lab, const cha
 	return 0;
 }
 
+static const char *node_state(const struct vm_status *st)
+{
+	return st->kind == NODE_VM && st->agent ? "ready" : st->state;
+}
+
+/* What `vlab up` ends with: a table of the nodes, or for a large lab one
+ * line of counts (`vlab status` has the table); JSON with -j. Nodes named
+ * in failed[0..n_failed) failed to start or attach: their state is
+ * "failed" whatever is left of them. */
 static void print_summary(const struct vlab_opts *opts, const char *lab, const struct topo *t,
-			  double secs)
+			  double secs, char (*failed)[NODE_NAME_MAX], int n_failed)
 {
 	static const struct table_col cols[] = {
 		{"NODE", false}, {"KIND", false}, {"STATE", false}, {"INTERFACES", false}};
 	struct table *tb = table_new(cols, 4);
 	json_t *arr = json_array();
+	int vms = 0, not_up = 0;
 
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
@@ -445,9 +545,15 @@ static void print_summary(const struct vlab_opts *opts, const char *lab, const s
 							      "network", c->network, "addr",
 							      c->n_addrs ? c->addrs[0] : ""));
 		}
-		const char *state = st.kind == NODE_VM && st.agent ? "ready" : st.state;
+		const char *state = node_state(&st);
+
+		for (int f = 0; f < n_failed; f++)
+			if (!strcmp(failed[f], n->name))
+				state = "failed";
 		const char *cells[] = {n->name, n->kind == NODE_VM ? "vm" : "host", state, ifs};
 
+		vms += n->kind == NODE_VM;
+		not_up += strcmp(state, n->kind == NODE_VM ? "ready" : "running") != 0;
 		table_add_row(tb, cells);
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "name", n->name, "kind",
 						     cells[1], "state", state, "interfaces", nics));
@@ -459,128 +565,249 @@ static void print_summary(const struct vlab_opts *opts, const char *lab, const s
 		putchar('\n');
 		json_decref(o);
 	} else {
-		table_print(tb, stdout);
-		printf("lab %s: %d nodes up in %.1f s\n", lab, t->n_nodes, secs);
+		if (t->n_nodes <= LABCTL_TABLE_MAX)
+			table_print(tb, stdout);
+		printf("lab %s: %d nodes up in %.1f s", lab, t->n_nodes - not_up, secs);
+		if (t->n_nodes > LABCTL_TABLE_MAX)
+			printf(" (%d guests, %d namespace hosts; `vlab status %s` lists them)", vms,
+			       t->n_nodes - vms, lab);
+		if (not_up)
+			printf("; %d of %d not up or failed", not_up, t->n_nodes);
+		putchar('\n');
 		json_decref(arr);
 	}
 	table_free(tb);
 }
 
+/* What the workers of vm_start_parallel() share while a lab comes up. */
+struct up_ctx {
+	const struct vlab_opts *opts;
+	const char *lab;
+	struct node *nodes;
+	int n, workers;
+	const struct vm_opts *vo;
+	char (*errs)[256];
+	struct progress prog;
+	atomic_int finished; /* 1 once vm_start_parallel() returned */
+};
+
+/* Runs the node starts while the main thread reports progress. */
+static void *up_start_main(void *arg)
+{
+	struct up_ctx *u = arg;
+
+	vm_start_parallel(u->lab, u->nodes, u->n, u->workers, u->vo, u->errs);
+	atomic_store(&u->finished, 1);
+	return NULL;
+}
+
+/* A node is done starting (worker thread): a host's veths exist now, so its
+ * ports are added; then it counts as up. */
+static int up_node_done(int i, int rc, char *err, size_t errlen, void *arg)
+{
+	struct up_ctx *u = arg;
+	const struct node *n = &u->nodes[i];
+
+	if (rc == 0 && n->kind == NODE_HOST) {
+		char nsname[NODE_NAME_MAX * 2], prefix[16], outer[16];
+
+		vm_host_names(u->lab, n->name, nsname, sizeof(nsname), prefix, sizeof(prefix));
+		for (int k = 0; k < n->n_nics && rc == 0; k++) {
+			nsh_outer_name(prefix, k, outer, sizeof(outer));
+			rc = plug(u->opts, u->lab, n, &n->nics[k], outer, err, errlen);
+		}
+	}
+	progress_step(&u->prog, rc == 0);
+	return rc;
+}
+
+/* Namespace hosts share the kernel's neighbour tables, whose default size
+ * (1024 entries) a lab of a few dozen hosts that all talk to each other
+ * outgrows: raise it for the lab. */
+static void reserve_neighbours(const struct topo *t)
+{
+	long need = topo_host_neighbours(t);
+	char msg[256];
+	int rc;
+
+	if (need <= 0)
+		return;
+	rc = nsh_neigh_reserve(need, msg, sizeof(msg));
+	if (rc > 0)
+		say("room for %ld neighbour entries of namespace hosts (host-wide): %s", need, msg);
+	else if (rc < 0)
+		say("warning: cannot raise the kernel's neighbour table size for %ld entries "
+		    "(%s): namespace hosts may lose pings (\"neighbor table overflow\")",
+		    need, msg);
+}
+
+/* Reorders nodes[n]: namespace hosts first, then guests, each in their
+ * order. Hosts are quick, so most of a large lab is up (and visibly so)
+ * while the guests boot. 0 or -ENOMEM. */
+static int hosts_first(struct node *nodes, int n)
+{
+	struct node *tmp = calloc(n ? (size_t)n : 1, sizeof(*tmp));
+	int k = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++)
+			if ((nodes[i].kind == NODE_VM) == (pass == 1))
+				tmp[k++] = nodes[i];
+	memcpy(nodes, tmp, (size_t)n * sizeof(*tmp));
+	free(tmp);
+	return 0;
+}
+
+static const char up_about[] =
+    "Brings the lab up: starts vlab-switchd if none runs, creates its networks and\n"
+    "ports, starts the nodes in parallel and waits until each is ready. Running it\n"
+    "again changes nothing.\n";
+static const char apply_about[] =
+    "Reconciles the running lab with its edited topology file: adds and removes\n"
+    "nodes, networks and interfaces; nodes that did not change keep running.\n";
+static const char up_help[] =
+    "  --workers N   nodes started at a time, 1-16 (default %d)\n"
+    "\n"
+    "Progress goes to stderr: the plan (one line per kind of action when a lab is\n"
+    "large), then \"lab LAB: N/M nodes up\" at most every %d s. Namespace hosts\n"
+    "start first, then guests. A lab has at most %d nodes and %d networks\n"
+    "(docs/topology.md has the file format; check a file with `vlab validate FILE`).\n";
+
 static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply)
 {
-	static struct topo want, have;
-	static struct plan plan;
-	static struct startset ss;
-	static char errs[TOPO_MAX_NODES][256];
-	const char *file = NULL;
-	int workers = LABCTL_WORKERS, failed = 0, rc;
+	struct topo *want = topo_new(), *have = topo_new();
+	struct plan plan = {0};
+	struct node *start = NULL;
+	char(*errs)[256] = NULL, (*bad_names)[NODE_NAME_MAX] = NULL;
+	const char *file = NULL, *lab;
+	int workers = LABCTL_WORKERS, failed = 0, n_start = 0, n_bad = 0, n_destroy = 0, rc;
+	int ret = VLAB_EXIT_FAIL;
+	struct progress gone;
 	char path[PATH_MAX], err[512], *text = NULL;
 	bool running;
 	double t0 = now_s();
 	size_t len;
 
+	if (!want || !have) {
+		say("out of memory");
+		goto out_free;
+	}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: vlab %s FILE [--workers N]\n\n%s\n"
-			       "  --workers N   nodes started at a time (default %d)\n"
-			       "\nThe file format: docs/topology.md; check a file with `vlab validate "
-			       "FILE`.\n",
-			       apply ? "apply" : "up",
-			       apply ? "Reconciles the running lab with its edited topology file: adds "
-				       "and removes\nnodes, networks and interfaces; nodes that did not "
-				       "change keep running."
-				     : "Brings the lab up: starts vlab-switchd if none runs, creates its "
-				       "networks and\nports, starts the nodes in parallel and waits until "
-				       "each is ready. Running it\nagain changes nothing.",
-			       LABCTL_WORKERS);
-			return VLAB_EXIT_OK;
+			printf("usage: vlab %s FILE [--workers N]\n\n%s\n", apply ? "apply" : "up",
+			       apply ? apply_about : up_about);
+			printf(up_help, LABCTL_WORKERS, LABCTL_PROGRESS_S, TOPO_MAX_NODES,
+			       TOPO_MAX_NETS);
+			ret = VLAB_EXIT_OK;
+			goto out_free;
 		} else if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
 			workers = atoi(argv[++i]);
 			if (workers < 1 || workers > 16) {
 				say("--workers must be 1 to 16");
-				return VLAB_EXIT_USAGE;
+				ret = VLAB_EXIT_USAGE;
+				goto out_free;
 			}
 		} else if (argv[i][0] != '-' && file == NULL) {
 			file = argv[i];
 		} else {
 			fprintf(stderr, "vlab: unexpected argument \"%s\"\nusage: vlab %s FILE "
 				"[--workers N]\n", argv[i], apply ? "apply" : "up");
-			return VLAB_EXIT_USAGE;
+			ret = VLAB_EXIT_USAGE;
+			goto out_free;
 		}
 	}
 	if (file == NULL) {
 		fprintf(stderr, "vlab: missing topology FILE\nusage: vlab %s FILE\n",
 			apply ? "apply" : "up");
-		return VLAB_EXIT_USAGE;
+		ret = VLAB_EXIT_USAGE;
+		goto out_free;
 	}
-	if (load_topo(file, &want) < 0)
-		return VLAB_EXIT_FAIL;
-	const char *lab = want.name;
+	if (load_topo(file, want) < 0)
+		goto out_free;
+	lab = want->name;
 
-	running = applied_topo(lab, &have) == 0;
+	running = applied_topo(lab, have) == 0;
 	if (running) {
 		/* a node that failed or died is not part of what runs: the plan
 		 * starts it again (after removing what is left of it) */
 		int k = 0;
 
-		for (int i = 0; i < have.n_nodes; i++) {
+		for (int i = 0; i < have->n_nodes; i++) {
 			struct vm_status st;
 
-			vm_status(lab, have.nodes[i].name, &st);
+			vm_status(lab, have->nodes[i].name, &st);
 			if (!strcmp(st.state, "absent") || !strcmp(st.state, "stopped")) {
-				destroy_node(opts, lab, have.nodes[i].name);
+				destroy_node(opts, lab, have->nodes[i].name);
 				continue;
 			}
-			have.nodes[k] = have.nodes[i];
-			have.node_line[k] = have.node_line[i];
-			have.node_col[k] = have.node_col[i];
+			have->nodes[k] = have->nodes[i];
+			have->node_line[k] = have->node_line[i];
+			have->node_col[k] = have->node_col[i];
 			k++;
 		}
-		have.n_nodes = k;
+		have->n_nodes = k;
 	}
 	if (apply && !running) {
 		say("lab \"%s\" is not running; start it with `vlab up %s`", lab, file);
-		return VLAB_EXIT_FAIL;
+		goto out_free;
 	}
-	rc = plan_diff(running ? &have : NULL, &want, &plan);
+	rc = plan_diff(running ? have : NULL, want, &plan);
 	if (rc < 0) {
 		say("cannot plan lab \"%s\": %s", lab, strerror(-rc));
-		return VLAB_EXIT_FAIL;
+		goto out_free;
 	}
 	if (switch_ensure(opts) < 0)
-		return VLAB_EXIT_FAIL;
+		goto out_free;
+	reserve_neighbours(want);
 	if (plan.n == 0) {
 		say("lab \"%s\" already matches %s: nothing to do", lab, file);
-		print_summary(opts, lab, &want, now_s() - t0);
-		return VLAB_EXIT_OK;
+		print_summary(opts, lab, want, now_s() - t0, NULL, 0);
+		ret = VLAB_EXIT_OK;
+		goto out_free;
 	}
-	plan_print(&plan, stderr);
+	plan_print(&plan, stderr, LABCTL_PLAN_LINES);
 
 	/* the target is recorded first, so `vlab down` knows it after a crash */
 	if (read_text(file, &text, &len) < 0)
-		return VLAB_EXIT_FAIL;
+		goto out_free;
 	lab_dir(lab, path, sizeof(path));
 	lab_mkdirs(path);
 	topo_file(lab, "topology.next.yaml", path, sizeof(path));
 	write_text(path, text, len);
 
-	ss.n = 0;
+	start = calloc((size_t)want->n_nodes + 1, sizeof(*start));
+	errs = calloc((size_t)want->n_nodes + 1, sizeof(*errs));
+	bad_names = calloc((size_t)want->n_nodes + 1, sizeof(*bad_names));
+	if (!start || !errs || !bad_names) {
+		say("out of memory");
+		goto out_free;
+	}
+	for (int i = 0; i < plan.n; i++)
+		n_destroy += plan.a[i].op == PLAN_NODE_DESTROY;
+	/* one line per node removed, or progress lines when they are many */
+	progress_init(&gone, lab, "old nodes removed", n_destroy);
 	for (int i = 0; i < plan.n; i++) {
 		const struct plan_action *a = &plan.a[i];
 		char net[64];
 
 		switch (a->op) {
 		case PLAN_NODE_DESTROY:
-			say("removing node %s (%s)", a->name, a->why);
-			failed += destroy_node(opts, lab, a->name) < 0;
+			if (n_destroy <= LABCTL_PLAN_LINES)
+				say("removing node %s (%s)", a->name, a->why);
+			rc = destroy_node(opts, lab, a->name);
+			failed += rc < 0;
+			if (n_destroy > LABCTL_PLAN_LINES)
+				progress_step(&gone, rc == 0);
 			break;
 		case PLAN_NET_DEL:
-			sw_net_name(lab, have.nets[a->index].name, net, sizeof(net));
+			sw_net_name(lab, have->nets[a->index].name, net, sizeof(net));
 			sw_req(opts, "network.del", json_pack("{s:s}", "name", net), NULL, true,
 			       NULL);
 			break;
 		case PLAN_NET_ADD: {
-			const struct topo_net *tn = &want.nets[a->index];
+			const struct topo_net *tn = &want->nets[a->index];
 			struct swc_error e;
 
 			if (sw_net_name(lab, tn->name, net, sizeof(net)) < 0) {
@@ -608,67 +835,90 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 			break;
 		}
 		case PLAN_NODE_START:
-			ss.nodes[ss.n] = want.nodes[a->index];
-			if (prepare_node(lab, &ss.nodes[ss.n], err, sizeof(err)) < 0) {
+			start[n_start] = want->nodes[a->index];
+			if (prepare_node(lab, &start[n_start], err, sizeof(err)) < 0) {
 				say("%s", err);
 				failed++;
 				break;
 			}
-			ss.n++;
+			n_start++;
 			break;
 		}
 	}
+	progress_destroy(&gone);
+	hosts_first(start, n_start); /* else in plan order: fine too */
 
 	/* guests: record, then ports (QEMU waits for the switch to connect) */
-	for (int i = 0; i < ss.n; i++) {
-		struct node *n = &ss.nodes[i];
+	for (int i = 0; i < n_start; i++) {
+		struct node *n = &start[i];
 		struct lab_record rec = {.created = time(NULL)};
 
 		if (n->kind != NODE_VM)
 			continue;
 		lab_record_save(lab, n, &rec);
 		for (int k = 0; k < n->n_nics; k++)
-			failed += plug(opts, lab, n, &n->nics[k], NULL) < 0;
-	}
-	if (ss.n) {
-		struct vm_opts vo = {.progress = on_progress, .ready_timeout_ms = LABCTL_READY_MS};
-
-		say("starting %d node%s (%d at a time)", ss.n, ss.n > 1 ? "s" : "",
-		    workers < ss.n ? workers : ss.n);
-		memset(errs, 0, sizeof(errs));
-		vm_start_parallel(lab, ss.nodes, ss.n, workers, &vo, errs);
-		for (int i = 0; i < ss.n; i++)
-			if (errs[i][0]) {
-				say("%s", errs[i]);
+			if (plug(opts, lab, n, &n->nics[k], NULL, err, sizeof(err)) < 0) {
+				say("%s", err);
 				failed++;
 			}
 	}
-	/* hosts: their veths exist now */
-	for (int i = 0; i < ss.n; i++) {
-		struct node *n = &ss.nodes[i];
-		char nsname[NODE_NAME_MAX * 2], prefix[16], outer[16];
+	if (n_start) {
+		struct up_ctx u = {
+		    .opts = opts, .lab = lab, .nodes = start, .n = n_start, .workers = workers};
+		struct vm_opts vo = {.progress = on_progress,
+				     .arg = &u,
+				     .ready_timeout_ms = LABCTL_READY_MS,
+				     .node_done = up_node_done};
+		int vms = 0, shown = 0;
+		pthread_t th;
 
-		if (n->kind != NODE_HOST || errs[i][0])
-			continue;
-		vm_host_names(lab, n->name, nsname, sizeof(nsname), prefix, sizeof(prefix));
-		for (int k = 0; k < n->n_nics; k++) {
-			nsh_outer_name(prefix, k, outer, sizeof(outer));
-			failed += plug(opts, lab, n, &n->nics[k], outer) < 0;
+		for (int i = 0; i < n_start; i++)
+			vms += start[i].kind == NODE_VM;
+		say("starting %d node%s (%d namespace host%s, %d guest%s; %d at a time)", n_start,
+		    n_start > 1 ? "s" : "", n_start - vms, n_start - vms == 1 ? "" : "s", vms,
+		    vms == 1 ? "" : "s", workers < n_start ? workers : n_start);
+		progress_init(&u.prog, lab, "nodes up", n_start);
+		u.vo = &vo;
+		u.errs = errs;
+		if (pthread_create(&th, NULL, up_start_main, &u) == 0) {
+			progress_wait(&u.prog, &u.finished, 1);
+			pthread_join(th, NULL);
+		} else {
+			up_start_main(&u);
 		}
+		progress_destroy(&u.prog);
+		for (int i = 0; i < n_start; i++) {
+			if (!errs[i][0])
+				continue;
+			snprintf(bad_names[n_bad++], NODE_NAME_MAX, "%s", start[i].name);
+			if (shown++ < LABCTL_ERRORS_SHOWN)
+				say("%s", errs[i]);
+		}
+		if (n_bad > LABCTL_ERRORS_SHOWN)
+			say("... and %d more nodes failed", n_bad - LABCTL_ERRORS_SHOWN);
+		failed += n_bad;
 	}
 
 	topo_file(lab, "topology.yaml", path, sizeof(path));
 	write_text(path, text, len);
 	topo_file(lab, "topology.next.yaml", path, sizeof(path));
 	unlink(path);
-	free(text);
-	print_summary(opts, lab, &want, now_s() - t0);
+	print_summary(opts, lab, want, now_s() - t0, bad_names, n_bad);
 	if (failed) {
 		say("%d problem%s while bringing lab \"%s\" up; inspect with `vlab status %s`, "
 		    "remove with `vlab down %s`", failed, failed > 1 ? "s" : "", lab, lab, lab);
-		return VLAB_EXIT_FAIL;
+		goto out_free;
 	}
-	return VLAB_EXIT_OK;
+	ret = VLAB_EXIT_OK;
+out_free:
+	free(text);
+	free(bad_names);
+	free(errs);
+	free(start);
+	plan_free(&plan);
+	topo_free(have);
+	topo_free(want);
+	return ret;
 }
 
 int labctl_up(const struct vlab_opts *opts, int argc, char **argv)
@@ -685,20 +935,23 @@ int labctl_apply(const struct vlab_opts *opts, int argc, char **argv)
 
 static int only_lab(char *lab, size_t len, char *err, size_t errlen)
 {
-	char names[16][NODE_NAME_MAX];
-	int n = lab_list(names, 16);
+	char(*names)[NODE_NAME_MAX];
+	int n = lab_list_all(&names);
 
 	if (n == 1) {
 		snprintf(lab, len, "%s", names[0]);
+		free(names);
 		return 0;
 	}
 	if (n <= 0) {
 		snprintf(err, errlen, "no lab is running (start one with `vlab up FILE`)");
+		free(names);
 		return -ENOENT;
 	}
 	size_t k = (size_t)snprintf(err, errlen, "%d labs are running; name one:", n);
 	for (int i = 0; i < n && k < errlen; i++)
 		k += (size_t)snprintf(err + k, errlen - k, " %s", names[i]);
+	free(names);
 	return -EINVAL;
 }
 
@@ -751,9 +1004,10 @@ static int lab_arg(int argc, char **argv, char *lab, size_t len)
 
 int labctl_down(const struct vlab_opts *opts, int argc, char **argv)
 {
-	char lab[NODE_NAME_MAX], names[LAB_MAX_NODES][NODE_NAME_MAX], dir[NODE_PATH_MAX],
-		path[PATH_MAX], prefix[NODE_NAME_MAX + 2];
+	char lab[NODE_NAME_MAX], dir[NODE_PATH_MAX], path[PATH_MAX], prefix[NODE_NAME_MAX + 2];
+	char(*names)[NODE_NAME_MAX] = NULL;
 	json_t *nets = NULL, *ports = NULL, *o;
+	struct progress prog;
 	int n, failed = 0;
 	double t0 = now_s();
 	size_t i;
@@ -774,9 +1028,20 @@ int labctl_down(const struct vlab_opts *opts, int argc, char **argv)
 	if (!sw_alive(opts) && access(switch_state_path(), F_OK) == 0)
 		switch_ensure(opts);
 
-	n = lab_list_nodes(lab, names, LAB_MAX_NODES);
-	for (int k = 0; k < n; k++)
-		failed += destroy_node(opts, lab, names[k]) < 0;
+	n = lab_list_nodes_all(lab, &names);
+	if (n < 0) {
+		say("cannot list the nodes of lab \"%s\": %s", lab, strerror(-n));
+		return VLAB_EXIT_FAIL;
+	}
+	progress_init(&prog, lab, "nodes removed", n);
+	for (int k = 0; k < n; k++) {
+		int rc = destroy_node(opts, lab, names[k]);
+
+		failed += rc < 0;
+		progress_step(&prog, rc == 0);
+	}
+	progress_destroy(&prog);
+	free(names);
 
 	snprintf(prefix, sizeof(prefix), "%s.", lab);
 	if (sw_req(opts, "port.list", NULL, &ports, true, NULL) == 0)
@@ -825,9 +1090,9 @@ int labctl_down(const struct vlab_opts *opts, int argc, char **argv)
 
 static json_t *lab_status_json(const struct vlab_opts *opts, const char *lab)
 {
-	char names[LAB_MAX_NODES][NODE_NAME_MAX];
+	char(*names)[NODE_NAME_MAX];
 	json_t *ports = NULL, *nodes = json_array();
-	int n = lab_list_nodes(lab, names, LAB_MAX_NODES);
+	int n = lab_list_nodes_all(lab, &names);
 
 	sw_req(opts, "port.list", NULL, &ports, true, NULL);
 	for (int k = 0; k < n; k++) {
@@ -865,6 +1130,7 @@ static json_t *lab_status_json(const struct vlab_opts *opts, const char *lab)
 					 "agent", st.agent, "pid", (int)st.pid, "created",
 					 (json_int_t)st.created, "interfaces", nics));
 	}
+	free(names);
 	json_decref(ports);
 	return json_pack("{s:s,s:o}", "lab", lab, "nodes", nodes);
 }
@@ -874,7 +1140,7 @@ int labctl_status(const struct vlab_opts *opts, int argc, char **argv)
 	static const struct table_col cols[] = {{"LAB", false},	  {"NODE", false},
 						{"KIND", false},  {"STATE", false},
 						{"AGENT", false}, {"INTERFACES", false}};
-	char labs[16][NODE_NAME_MAX];
+	char(*labs)[NODE_NAME_MAX] = NULL;
 	int n = 0;
 	json_t *all = json_array();
 
@@ -892,13 +1158,19 @@ int labctl_status(const struct vlab_opts *opts, int argc, char **argv)
 			json_decref(all);
 			return VLAB_EXIT_FAIL;
 		}
+		labs = calloc(1, sizeof(*labs));
+		if (!labs) {
+			json_decref(all);
+			return VLAB_EXIT_FAIL;
+		}
 		snprintf(labs[0], NODE_NAME_MAX, "%s", argv[0]);
 		n = 1;
 	} else {
-		n = lab_list(labs, 16);
+		n = lab_list_all(&labs);
 	}
 	for (int i = 0; i < n; i++)
 		json_array_append_new(all, lab_status_json(opts, labs[i]));
+	free(labs);
 	if (opts->json || opts->pretty) {
 		json_dumpf(all, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 		putchar('\n');
@@ -1007,180 +1279,272 @@ int labctl_console(const struct vlab_opts *opts, int argc, char **argv)
 
 /* ---- pingall ---- */
 
-struct ping_job {
+/* What the ping workers of one pass share: the matrix, a cursor over its
+ * sources, and the answers (each worker writes only the cells of its own
+ * sources). */
+struct ping_ctx {
 	const char *lab;
 	const struct topo *t;
-	struct reach_cell *cells;
-	int n;
-	int src;  /* node index this job pings from */
+	const struct reach_cell *cells;
+	const struct pingall_src *srcs;
+	int n_srcs;
+	bool retry; /* the second pass: what should answer and did not */
 	bool *got;
+	atomic_int next;
+	atomic_int finished; /* workers done */
+	struct progress prog;
 };
+
+/* Pings, from source s, its addresses (only those still failing an
+ * expectation with `retry`) in one exec of the ping script. */
+static int ping_source(struct ping_ctx *c, const struct pingall_src *s, bool retry,
+		       const char **addrs)
+{
+	const char *name = c->t->nodes[s->node].name;
+	int wait_s = retry ? 2 : 1, n, rc;
+	char script[PINGALL_SCRIPT_MAX], err[256];
+	struct vm_exec_result r;
+	const char **argv;
+
+	n = pingall_addrs(c->cells, s, c->got, retry, addrs);
+	if (n == 0)
+		return 0;
+	if (pingall_script(wait_s, script, sizeof(script)) < 0)
+		return -ENOSPC;
+	argv = pingall_argv(script, addrs, n);
+	if (!argv)
+		return -ENOMEM;
+	rc = vm_exec(c->lab, name, argv, pingall_timeout_ms(n, wait_s), &r, err, sizeof(err));
+	if (rc < 0)
+		say("node %s: cannot run ping: %s", name, err);
+	else if (r.exit_code != 0)
+		say("node %s: the ping script failed (exit %d%s): %.200s", name, r.exit_code,
+		    r.timed_out ? ", timed out" : "", r.err ? r.err : "");
+	if (rc == 0)
+		pingall_mark(r.out, c->cells, s, c->got);
+	vm_exec_result_free(&r);
+	free(argv);
+	return rc;
+}
 
 static void *ping_worker(void *arg)
 {
-	struct ping_job *j = arg;
+	struct ping_ctx *c = arg;
+	const char **addrs = NULL;
+	int cap = 0, i;
 
-	for (int i = 0; i < j->n; i++) {
-		struct vm_exec_result r;
-		char err[256];
+	while ((i = atomic_fetch_add(&c->next, 1)) < c->n_srcs) {
+		const struct pingall_src *s = &c->srcs[i];
+		int rc = -ENOMEM;
 
-		if (j->cells[i].src_node != j->src)
-			continue;
-		const char *argv[] = {"ping", "-c", "2", "-i", "0.3", "-W", "1",
-				      j->cells[i].addr, NULL};
+		if (s->n > cap) {
+			const char **more = realloc(addrs, (size_t)s->n * sizeof(*addrs));
 
-		j->got[i] = vm_exec(j->lab, j->t->nodes[j->src].name, argv, 20000, &r, err,
-				    sizeof(err)) == 0 &&
-			    r.exit_code == 0;
-		vm_exec_result_free(&r);
+			if (more) {
+				addrs = more;
+				cap = s->n;
+			}
+		}
+		if (s->n <= cap)
+			rc = ping_source(c, s, c->retry, addrs);
+		progress_step(&c->prog, rc == 0);
 	}
+	free(addrs);
+	atomic_fetch_add(&c->finished, 1);
 	return NULL;
 }
 
+static const char pingall_help[] =
+    "usage: vlab pingall [LAB] [--matrix] [--workers N]\n"
+    "\n"
+    "Pings every IPv4 address of the lab from every node and compares the answers\n"
+    "with what the topology implies (docs/topology.md, expect:). Exit status 0 when\n"
+    "all match.\n"
+    "\n"
+    "  --matrix      print the matrix (one row per node, one column per address)\n"
+    "                also when the lab has more than %d addresses; a wider lab gets\n"
+    "                a summary: pairs tried, matched, differing, then each\n"
+    "                differing pair (from, to, address, expected, got)\n"
+    "  --workers N   nodes pinging at a time, 1-64 (default %d); each pings %d\n"
+    "                addresses at once. Once all have pinged, the pairs that should\n"
+    "                answer and did not are pinged once more (4 x N nodes at a time)\n"
+    "  -j            JSON: every ping, and tried, matched, differing, ok\n";
+
 int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static struct topo t;
-	static struct reach_cell cells[4096];
-	static bool got[4096];
-	static struct ping_job jobs[TOPO_MAX_NODES];
-	pthread_t th[TOPO_MAX_NODES];
-	bool started[TOPO_MAX_NODES];
+	struct topo *t = topo_new();
+	struct reach_cell *cells = NULL;
+	struct pingall_src *srcs = NULL, *todo_srcs = NULL;
+	const char **addrs = NULL;
+	struct ping_ctx c = {0};
+	pthread_t *th = NULL;
+	bool *got = NULL, matrix = false;
 	char lab[NODE_NAME_MAX] = "";
-	int n, mismatches = 0;
-	json_t *arr = json_array();
+	const char *labarg = NULL;
+	int n, n_srcs, workers = LABCTL_PING_WORKERS, started = 0, ret = VLAB_EXIT_FAIL;
+	struct pingall_counts counts;
 
-	if (argc && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
-		printf("usage: vlab pingall [LAB]\n");
-		json_decref(arr);
-		return VLAB_EXIT_OK;
-	}
-	if (lab_arg(argc, argv, lab, sizeof(lab)) < 0) {
-		json_decref(arr);
+	if (!t) {
+		say("out of memory");
 		return VLAB_EXIT_FAIL;
 	}
-	if (applied_topo(lab, &t) < 0) {
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf(pingall_help, PINGALL_MATRIX_MAX_COLS, LABCTL_PING_WORKERS,
+			       PINGALL_BATCH);
+			ret = VLAB_EXIT_OK;
+			goto out_free;
+		} else if (!strcmp(argv[i], "--matrix")) {
+			matrix = true;
+		} else if (!strcmp(argv[i], "--workers") && i + 1 < argc) {
+			workers = atoi(argv[++i]);
+			if (workers < 1 || workers > 64) {
+				say("--workers must be 1 to 64");
+				ret = VLAB_EXIT_USAGE;
+				goto out_free;
+			}
+		} else if (argv[i][0] != '-' && !labarg) {
+			labarg = argv[i];
+		} else {
+			fprintf(stderr,
+				"vlab: unexpected argument \"%s\"\nusage: vlab pingall [LAB] "
+				"[--matrix] [--workers N]\n",
+				argv[i]);
+			ret = VLAB_EXIT_USAGE;
+			goto out_free;
+		}
+	}
+	if (lab_arg(labarg ? 1 : 0, (char **)&labarg, lab, sizeof(lab)) < 0)
+		goto out_free;
+	if (applied_topo(lab, t) < 0) {
 		say("lab \"%s\" is not running", lab);
-		json_decref(arr);
-		return VLAB_EXIT_FAIL;
+		goto out_free;
 	}
-	n = reach_matrix(&t, cells, 4096);
+	n = reach_matrix_alloc(t, &cells);
 	if (n < 0) {
-		say("cannot compute the expected reachability of lab \"%s\"", lab);
-		json_decref(arr);
-		return VLAB_EXIT_FAIL;
+		say("cannot compute the expected reachability of lab \"%s\": %s", lab,
+		    strerror(-n));
+		goto out_free;
 	}
-	memset(got, 0, sizeof(got));
-	for (int s = 0; s < t.n_nodes; s++) {
-		jobs[s] = (struct ping_job){.lab = lab, .t = &t, .cells = cells, .n = n,
-					    .src = s, .got = got};
-		started[s] = pthread_create(&th[s], NULL, ping_worker, &jobs[s]) == 0;
-		if (!started[s])
-			ping_worker(&jobs[s]);
+	n_srcs = pingall_sources(cells, n, &srcs);
+	got = calloc(n ? (size_t)n : 1, sizeof(*got));
+	th = calloc(4 * (size_t)workers, sizeof(*th));
+	todo_srcs = calloc(n_srcs > 0 ? (size_t)n_srcs : 1, sizeof(*todo_srcs));
+	addrs = calloc(n ? (size_t)n : 1, sizeof(*addrs));
+	if (n_srcs < 0 || !got || !th || !todo_srcs || !addrs) {
+		say("out of memory");
+		goto out_free;
 	}
-	for (int s = 0; s < t.n_nodes; s++)
-		if (started[s])
-			pthread_join(th[s], NULL);
 
-	for (int i = 0; i < n; i++) {
-		bool ok = got[i] == cells[i].expect;
+	/* a lost first answer (ARP under load) is not an unreachable pair:
+	 * once every node has pinged, what should answer and did not is pinged
+	 * again, on a quieter lab */
+	for (int pass = 0; pass < 2; pass++) {
+		int todo = 0;
 
-		mismatches += !ok;
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b}", "from",
-						     t.nodes[cells[i].src_node].name, "to",
-						     t.nodes[cells[i].dst_node].name, "addr",
-						     cells[i].addr, "reached", got[i], "expected",
-						     cells[i].expect, "match", ok));
+		for (int i = 0; i < n_srcs; i++)
+			if (!pass || pingall_addrs(cells, &srcs[i], got, true, addrs) > 0)
+				todo_srcs[todo++] = srcs[i];
+		if (todo == 0)
+			break;
+		c = (struct ping_ctx){.lab = lab,
+				      .t = t,
+				      .cells = cells,
+				      .srcs = todo_srcs,
+				      .n_srcs = todo,
+				      .retry = pass == 1,
+				      .got = got};
+		progress_init(&c.prog, lab,
+			      pass ? "nodes done pinging again" : "nodes done pinging", todo);
+		/* retries are few per node and mostly wait for an answer: more
+		 * nodes at a time */
+		started = 0;
+		for (int i = 0; i < (pass ? 4 : 1) * workers && i < todo; i++)
+			if (pthread_create(&th[started], NULL, ping_worker, &c) == 0)
+				started++;
+		if (started == 0)
+			ping_worker(&c);
+		progress_wait(&c.prog, &c.finished, started);
+		for (int i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+		progress_destroy(&c.prog);
 	}
+
+	pingall_count(cells, got, n, &counts);
 	if (opts->json || opts->pretty) {
-		json_t *o = json_pack("{s:s,s:o,s:i,s:b}", "lab", lab, "pings", arr, "mismatches",
-				      mismatches, "ok", mismatches == 0);
+		json_t *o = pingall_json(lab, t, cells, got, n);
 
+		if (!o) {
+			say("out of memory");
+			goto out_free;
+		}
 		json_dumpf(o, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 		putchar('\n');
 		json_decref(o);
-	} else {
-		/* matrix: one row per source node, one column per destination address */
-		printf("%-10s", "from \\ to");
-		const char *cols[256];
-		int ncols = 0;
-
-		/* in node order, so the columns line up with the rows */
-		for (int d = 0; d < t.n_nodes; d++)
-			for (int i = 0; i < n && ncols < 256; i++) {
-				bool seen = false;
-
-				if (cells[i].dst_node != d)
-					continue;
-				for (int c = 0; c < ncols; c++)
-					seen |= !strcmp(cols[c], cells[i].addr);
-				if (!seen)
-					cols[ncols++] = cells[i].addr;
-			}
-		for (int c = 0; c < ncols; c++)
-			printf(" %-15s", cols[c]);
-		putchar('\n');
-		for (int s = 0; s < t.n_nodes; s++) {
-			printf("%-10s", t.nodes[s].name);
-			for (int c = 0; c < ncols; c++) {
-				const char *mark = "   ";
-
-				for (int i = 0; i < n; i++)
-					if (cells[i].src_node == s && !strcmp(cells[i].addr, cols[c]))
-						mark = got[i] == cells[i].expect
-							       ? (got[i] ? "ok" : "--")
-							       : (got[i] ? "ok!" : "--!");
-				printf(" %-15s", mark);
-			}
-			putchar('\n');
-		}
-		printf("ok: reached, --: not reached, !: differs from the topology\n");
-		if (mismatches)
-			printf("lab %s: %d of %d pings differ from what the topology implies\n", lab,
-			       mismatches, n);
-		else
-			printf("lab %s: all %d pings match the topology\n", lab, n);
-		json_decref(arr);
+	} else if (pingall_print(stdout, lab, t, cells, got, n, matrix) < 0) {
+		say("out of memory");
+		goto out_free;
 	}
-	return mismatches ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
+	ret = counts.differing ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
+out_free:
+	free(addrs);
+	free(todo_srcs);
+	free(th);
+	free(got);
+	free(srcs);
+	free(cells);
+	topo_free(t);
+	return ret;
 }
 
 /* ---- graph ---- */
 
 int labctl_graph(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static struct topo t;
+	struct topo *t = topo_new();
 	enum graph_format f = GRAPH_DOT;
 	const char *what = NULL;
 	char lab[NODE_NAME_MAX];
+	int ret = VLAB_EXIT_FAIL;
 
+	if (!t) {
+		say("out of memory");
+		return VLAB_EXIT_FAIL;
+	}
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: vlab graph [LAB|FILE] [--format dot|mermaid]\n");
-			return VLAB_EXIT_OK;
+			ret = VLAB_EXIT_OK;
+			goto out_free;
 		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
 			if (graph_format_parse(argv[++i], &f) < 0) {
 				say("--format must be dot or mermaid");
-				return VLAB_EXIT_USAGE;
+				ret = VLAB_EXIT_USAGE;
+				goto out_free;
 			}
 		} else if (argv[i][0] != '-') {
 			what = argv[i];
 		} else {
 			say("unexpected argument \"%s\"", argv[i]);
-			return VLAB_EXIT_USAGE;
+			ret = VLAB_EXIT_USAGE;
+			goto out_free;
 		}
 	}
 	if (what && (strchr(what, '/') || strstr(what, ".yaml") || strstr(what, ".yml"))) {
-		if (load_topo(what, &t) < 0)
-			return VLAB_EXIT_FAIL;
+		if (load_topo(what, t) < 0)
+			goto out_free;
 	} else {
 		char *argv1[] = {(char *)what, NULL};
 
 		if (lab_arg(what ? 1 : 0, argv1, lab, sizeof(lab)) < 0)
-			return VLAB_EXIT_FAIL;
-		if (applied_topo(lab, &t) < 0) {
+			goto out_free;
+		if (applied_topo(lab, t) < 0) {
 			say("lab \"%s\" is not running", lab);
-			return VLAB_EXIT_FAIL;
+			goto out_free;
 		}
 	}
-	return graph_render(&t, f, stdout) < 0 ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
+	ret = graph_render(t, f, stdout) < 0 ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
+out_free:
+	topo_free(t);
+	return ret;
 }

@@ -4,8 +4,9 @@
  * creates networks and ports, starts nodes in parallel, waits until they are
  * ready, and records the applied topology in the lab's state directory.
  *
- * Threads: the CLI's main thread; node starts and pings use worker threads
- * (vmhost's vm_start_parallel and one thread per source node in pingall). */
+ * Threads: the CLI's main thread; node starts and pings use bounded pools of
+ * worker threads (vmhost's vm_start_parallel, `up --workers`; pingall's
+ * `--workers`, one source node at a time each). */
 #ifndef VLAB_LABCTL_H
 #define VLAB_LABCTL_H
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Differences found so far in a "; "-separated reason, truncated to fit. */
@@ -220,10 +221,17 @@ static void node_reason(const struct topo *old, const struct topo *new, int i, c
 int plan_diff(const struct topo *old, const struct topo *new, struct plan *out)
 {
 	char why[PLAN_WHY_MAX];
+	int most;
 
+	if (out)
+		*out = (struct plan){0};
 	if (!new || !out || !topo_counts_ok(new) || (old && !topo_counts_ok(old)))
 		return -EINVAL;
-	out->n = 0;
+	/* each node and network of either side gives at most one action */
+	most = new->n_nodes + new->n_nets + (old ? old->n_nodes + old->n_nets : 0);
+	out->a = calloc(most ? (size_t)most : 1, sizeof(*out->a));
+	if (!out->a)
+		return -ENOMEM;
 
 	if (old) {
 		for (int i = 0; i < old->n_nodes; i++) {
@@ -264,6 +272,14 @@ int plan_diff(const struct topo *old, const struct topo *new, struct plan *out)
 	return 0;
 }
 
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->a);
+	*p = (struct plan){0};
+}
+
 const char *plan_op_name(enum plan_op op)
 {
 	switch (op) {
@@ -279,7 +295,45 @@ const char *plan_op_name(enum plan_op op)
 	return "?";
 }
 
-void plan_print(const struct plan *p, FILE *f)
+/* The kind of a reason, for counting: "new", "removed", "changed" or
+ * "network changed" (a node recreated for its network). */
+static const char *why_kind(const char *why)
+{
+	if (!strncmp(why, "network ", 8))
+		return "network changed";
+	if (!strncmp(why, "changed", 7))
+		return "changed";
+	return why;
+}
+
+/* One line for every action of kind `op`: counts of reasons, first names. */
+static void print_grouped(const struct plan *p, enum plan_op op, const char *verb, const char *what,
+			  int count, FILE *f)
+{
+	static const char *const kinds[] = {"new", "removed", "changed", "network changed"};
+	const int names_shown = 8;
+	bool first = true;
+	int shown = 0;
+
+	fprintf(f, "- %s %d %s (", verb, count, what);
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		int c = 0;
+
+		for (int i = 0; i < p->n; i++)
+			c += p->a[i].op == op && !strcmp(why_kind(p->a[i].why), kinds[k]);
+		if (c) {
+			fprintf(f, "%s%d %s", first ? "" : ", ", c, kinds[k]);
+			first = false;
+		}
+	}
+	fputs("):", f);
+	for (int i = 0; i < p->n && shown < names_shown; i++)
+		if (p->a[i].op == op)
+			fprintf(f, "%s %s", shown++ ? "," : "", p->a[i].name);
+	fprintf(f, "%s\n", count > names_shown ? ", ..." : "");
+}
+
+void plan_print(const struct plan *p, FILE *f, int max)
 {
 	static const char *const verb[] = {
 		[PLAN_NODE_DESTROY] = "destroy node",
@@ -287,11 +341,31 @@ void plan_print(const struct plan *p, FILE *f)
 		[PLAN_NET_ADD] = "add network",
 		[PLAN_NODE_START] = "start node",
 	};
+	static const char *const group_verb[] = {[PLAN_NODE_DESTROY] = "destroy",
+						 [PLAN_NET_DEL] = "delete",
+						 [PLAN_NET_ADD] = "add",
+						 [PLAN_NODE_START] = "start"};
+	static const char *const group_what[] = {[PLAN_NODE_DESTROY] = "nodes",
+						 [PLAN_NET_DEL] = "networks",
+						 [PLAN_NET_ADD] = "networks",
+						 [PLAN_NODE_START] = "nodes"};
+	int count[PLAN_NODE_START + 1] = {0};
+	bool grouped[PLAN_NODE_START + 1] = {false};
 
+	for (int i = 0; i < p->n; i++)
+		if ((unsigned int)p->a[i].op <= PLAN_NODE_START)
+			count[p->a[i].op]++;
 	for (int i = 0; i < p->n; i++) {
 		const struct plan_action *a = &p->a[i];
 		unsigned int op = (unsigned int)a->op;
 
+		if (op <= PLAN_NODE_START && max > 0 && count[op] > max) {
+			if (!grouped[op])
+				print_grouped(p, a->op, group_verb[op], group_what[op], count[op],
+					      f);
+			grouped[op] = true;
+			continue;
+		}
 		fprintf(f, "- %s %s (%s)\n", op <= PLAN_NODE_START ? verb[op] : "?", a->name,
 			a->why);
 	}

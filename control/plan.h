@@ -13,6 +13,7 @@
 
 #include "topo.h"
 
+/* Most actions a plan can hold: every node and network of both topologies. */
 #define PLAN_MAX_ACTIONS (2 * TOPO_MAX_NODES + 2 * TOPO_MAX_NETS)
 #define PLAN_WHY_MAX	 160
 
@@ -34,8 +35,8 @@ struct plan_action {
 };
 
 struct plan {
-	struct plan_action a[PLAN_MAX_ACTIONS]; /* in execution order */
-	int n;					/* actions in a[] */
+	struct plan_action *a; /* in execution order; allocated by plan_diff() */
+	int n;		       /* actions in a[] */
 };
 
 /* Plans the way from `old` (what runs; NULL when nothing does) to `new`.
@@ -51,16 +52,23 @@ struct plan {
  * addresses, MAC, MTU, link state); or when a network it is attached to is
  * changed or new, so that it gets recreated on the new network. Derived
  * values (switch port names, vhost-user socket paths) are not compared.
- * Returns 0 with *out filled, or -EINVAL (new or out NULL, counts out of
- * range). */
+ * Returns 0 with *out filled (release it with plan_free()), -EINVAL (new or
+ * out NULL, counts out of range; *out is then empty) or -ENOMEM. */
 int plan_diff(const struct topo *old, const struct topo *new, struct plan *out);
+
+/* Releases the actions of a plan and empties it; accepts NULL. */
+void plan_free(struct plan *p);
 
 /* Stable short name of an operation for scripts and JSON: "node-destroy",
  * "net-del", "net-add", "node-start" ("?" for an unknown value). */
 const char *plan_op_name(enum plan_op op);
 
 /* Writes one line per action, e.g. "- destroy node r2 (removed)",
- * "- add network red (new)"; nothing for an empty plan. */
-void plan_print(const struct plan *p, FILE *f);
+ * "- add network red (new)"; nothing for an empty plan. A kind of action
+ * with more than `max` actions (max > 0) gets one line instead, with the
+ * reasons counted and the first names, e.g. "- start 216 nodes (216 new): h1,
+ * h2, h3, h4, h5, h6, h7, h8, ...", so a large lab does not flood the
+ * terminal. */
+void plan_print(const struct plan *p, FILE *f, int max);
 
 #endif /* VLAB_PLAN_H */

@@ -542,6 +542,27 @@ int topo_node_find(const struct topo *t, const char *name)
 	return -1;
 }
 
+long topo_host_neighbours(const struct topo *t)
+{
+	long total = 0;
+
+	for (int net = 0; t && net < t->n_nets; net++) {
+		long hosts = 0, addrs = 0;
+
+		for (int i = 0; i < t->n_nodes; i++)
+			for (int k = 0; k < t->nodes[i].n_nics && k < NODE_MAX_NICS; k++) {
+				const struct node_nic *c = &t->nodes[i].nics[k];
+
+				if (strcmp(c->network, t->nets[net].name))
+					continue;
+				hosts += t->nodes[i].kind == NODE_HOST;
+				addrs += c->n_addrs;
+			}
+		total += hosts * addrs;
+	}
+	return total;
+}
+
 /* ---- networks ---- */
 
 static void parse_net(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
@@ -1737,6 +1758,16 @@ static void yaml_problem(yaml_parser_t *p, struct topo_errors *errs)
 			"YAML syntax error: %s: check indentation, colons, brackets and quotes "
 			"here",
 			p->problem ? p->problem : "unknown problem");
+}
+
+struct topo *topo_new(void)
+{
+	return calloc(1, sizeof(struct topo));
+}
+
+void topo_free(struct topo *t)
+{
+	free(t);
 }
 
 int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors *errs)

@@ -41,7 +41,7 @@ struct topo_expect {
 };
 
 /* A whole lab. Megabytes at the limits (TOPO_MAX_NODES nodes of a few KiB
- * each): allocate it on the heap, never on the stack. */
+ * each): allocate it with topo_new(), never on the stack. */
 struct topo {
 	char name[NODE_NAME_MAX];
 	struct topo_net nets[TOPO_MAX_NETS];
@@ -68,6 +68,10 @@ struct topo_errors {
 	int dropped;     /* problems beyond that */
 };
 
+/* A zeroed topology on the heap, or NULL; topo_free() accepts NULL. */
+struct topo *topo_new(void);
+void topo_free(struct topo *t);
+
 /* Parses and validates `len` bytes of YAML. Returns 0 with *t complete (VNIs,
  * subnets and addresses assigned), or -EINVAL with every problem in *errs
  * (all of them, not just the first). */
@@ -79,6 +83,11 @@ int topo_load(const char *path, struct topo *t, struct topo_errors *errs);
 /* Formats problem i as "FILE:LINE:COL: MESSAGE" into buf. */
 void topo_error_format(const struct topo_errors *errs, int i, const char *file, char *buf,
 		       size_t len);
+
+/* Neighbour (ARP/NDP) entries the lab's namespace hosts may hold at once,
+ * an upper bound: for each network, its host interfaces times the addresses
+ * on it. They share the host kernel's tables (nsh_neigh_reserve()). */
+long topo_host_neighbours(const struct topo *t);
 
 /* Index of a network / node by name, or -1. */
 int topo_net_find(const struct topo *t, const char *name);

@@ -547,7 +547,7 @@ static int destroy_one(const struct vlab_opts *opts, const char *lab, const char
 static int cmd_destroy(const struct vlab_opts *opts, int argc, char **argv)
 {
 	static const char u[] = "usage: vlab vm destroy NAME|--all [--lab LAB]\n";
-	char names[LAB_MAX_NODES][NODE_NAME_MAX], err[512];
+	char(*names)[NODE_NAME_MAX] = NULL, err[512];
 	struct simple_args a;
 	int rc = parse_simple(argc, argv, &a, err, sizeof(err)), n, failed = 0;
 
@@ -563,9 +563,15 @@ static int cmd_destroy(const struct vlab_opts *opts, int argc, char **argv)
 		}
 		return destroy_one(opts, a.lab, a.name) < 0 ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
 	}
-	n = lab_list_nodes(a.lab, names, LAB_MAX_NODES);
+	n = lab_list_nodes_all(a.lab, &names);
+	if (n < 0) {
+		fprintf(stderr, "vlab: cannot list the nodes of lab \"%s\": %s\n", a.lab,
+			strerror(-n));
+		return VLAB_EXIT_FAIL;
+	}
 	for (int i = 0; i < n; i++)
 		failed += destroy_one(opts, a.lab, names[i]) < 0;
+	free(names);
 	return failed ? VLAB_EXIT_FAIL : VLAB_EXIT_OK;
 }
 
@@ -601,7 +607,7 @@ static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
 	static const struct table_col cols[] = {{"NODE", false},  {"KIND", false},
 						{"STATE", false}, {"AGENT", false},
 						{"PID", true},    {"INTERFACES", false}};
-	char names[LAB_MAX_NODES][NODE_NAME_MAX], err[512];
+	char(*names)[NODE_NAME_MAX] = NULL, err[512];
 	struct simple_args a;
 	json_t *arr = json_array();
 	int rc = parse_simple(argc, argv, &a, err, sizeof(err)), n;
@@ -619,9 +625,10 @@ static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
 		}
 		json_array_append_new(arr, status_json(a.lab, a.name));
 	} else {
-		n = lab_list_nodes(a.lab, names, LAB_MAX_NODES);
+		n = lab_list_nodes_all(a.lab, &names);
 		for (int i = 0; i < n; i++)
 			json_array_append_new(arr, status_json(a.lab, names[i]));
+		free(names);
 	}
 	if (opts->json || opts->pretty) {
 		json_dumpf(arr, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);

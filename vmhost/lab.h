@@ -17,8 +17,6 @@
 
 #include "node.h"
 
-#define LAB_MAX_NODES 256
-
 /* What was made for a node, besides files in its directory. */
 struct lab_record {
 	pid_t pid;                 /* QEMU process, 0 if none */

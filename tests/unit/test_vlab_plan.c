@@ -16,7 +16,7 @@
 #include "plan.h"
 #include "topo_build.h"
 
-static struct topo *topo_new(void)
+static struct topo *new_topo(void)
 {
 	struct topo *t = calloc(1, sizeof(*t));
 
@@ -29,7 +29,7 @@ static struct topo *topo_new(void)
  * blue, router r1 (vm) on both. */
 static struct topo *lab(void)
 {
-	struct topo *t = topo_new();
+	struct topo *t = new_topo();
 	struct node *n;
 
 	add_net(t, "red", 10, "10.0.1.0/24");
@@ -47,7 +47,7 @@ static struct topo *lab(void)
 
 static struct topo *copy(const struct topo *t)
 {
-	struct topo *c = topo_new();
+	struct topo *c = new_topo();
 
 	memcpy(c, t, sizeof(*c));
 	return c;
@@ -78,6 +78,20 @@ static void test_nothing_to_lab(void **state)
 	assert_action(&p, 3, PLAN_NODE_START, "r1", "new");
 	assert_action(&p, 4, PLAN_NODE_START, "h2", "new");
 	assert_int_equal(p.a[4].index, 2);
+
+	/* more than `max` actions of a kind: one line for them */
+	char *buf;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	plan_print(&p, f, 2);
+	fclose(f);
+	assert_string_equal(buf, "- add network red (new)\n"
+				 "- add network blue (new)\n"
+				 "- start 3 nodes (3 new): h1, r1, h2\n");
+	free(buf);
+	plan_free(&p);
 	free(t);
 }
 
@@ -88,8 +102,10 @@ static void test_same_lab_is_empty(void **state)
 
 	assert_int_equal(plan_diff(t, t, &p), 0);
 	assert_int_equal(p.n, 0);
+	plan_free(&p);
 	assert_int_equal(plan_diff(t, u, &p), 0);
 	assert_int_equal(p.n, 0);
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -113,6 +129,7 @@ static void test_reordered_routes_and_nodes_unchanged(void **state)
 	u->nodes[2].routes[1] = t->nodes[0].routes[0];
 	assert_int_equal(plan_diff(t, u, &p), 0);
 	assert_int_equal(p.n, 0);
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -134,6 +151,7 @@ static void test_add_and_remove_node(void **state)
 	assert_int_equal(p.a[0].index, 2); /* into old */
 	assert_action(&p, 1, PLAN_NODE_START, "h3", "new");
 	assert_int_equal(p.a[1].index, 2); /* into new */
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -156,11 +174,12 @@ static void test_change_memory(void **state)
 
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	plan_print(&p, f);
+	plan_print(&p, f, 0);
 	fclose(f);
 	assert_string_equal(buf, "- destroy node r1 (changed: memory 128 -> 256)\n"
 				 "- start node r1 (changed: memory 128 -> 256)\n");
 	free(buf);
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -228,8 +247,10 @@ static void test_every_field_counts(void **state)
 		assert_action(&p, 0, PLAN_NODE_DESTROY, "r1", NULL);
 		assert_action(&p, 1, PLAN_NODE_START, "r1", NULL);
 		assert_int_equal(strncmp(p.a[0].why, "changed: ", 9), 0);
+		plan_free(&p);
 		free(u);
 	}
+	plan_free(&p);
 	free(t);
 }
 
@@ -250,6 +271,7 @@ static void test_change_vni(void **state)
 	assert_action(&p, 5, PLAN_NODE_START, "h2", NULL);
 	for (int i = 0; i < p.n; i++)
 		assert_string_not_equal(p.a[i].name, "h1");
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -274,13 +296,14 @@ static void test_remove_network_and_nodes(void **state)
 	assert_action(&p, 3, PLAN_NODE_START, "r1", NULL);
 
 	f = open_memstream(&buf, &len);
-	plan_print(&p, f);
+	plan_print(&p, f, 0);
 	fclose(f);
 	assert_string_equal(buf, "- destroy node r1 (changed: interfaces 2 -> 1)\n"
 				 "- destroy node h2 (removed)\n"
 				 "- delete network blue (removed)\n"
 				 "- start node r1 (changed: interfaces 2 -> 1)\n");
 	free(buf);
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -300,6 +323,7 @@ static void test_new_network_for_unchanged_node(void **state)
 	assert_action(&p, 0, PLAN_NODE_DESTROY, "r1", "network blue new");
 	assert_action(&p, 1, PLAN_NET_ADD, "blue", "new");
 	assert_action(&p, 2, PLAN_NODE_START, "r1", "network blue new");
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -314,6 +338,7 @@ static void test_several_reasons(void **state)
 	assert_int_equal(plan_diff(t, u, &p), 0);
 	assert_int_equal(p.n, 2);
 	assert_string_equal(p.a[0].why, "changed: cpus 1 -> 4; memory 128 -> 512");
+	plan_free(&p);
 	free(t);
 	free(u);
 }
@@ -332,14 +357,17 @@ static void test_bad_args_and_names(void **state)
 	assert_string_equal(plan_op_name(PLAN_NET_ADD), "net-add");
 	assert_string_equal(plan_op_name(PLAN_NODE_START), "node-start");
 	assert_string_equal(plan_op_name((enum plan_op)42), "?");
+	plan_free(&p);
 	free(t);
 }
 
 static void test_full_lab_fits(void **state)
 {
-	struct topo *t = topo_new(), *u = topo_new();
+	struct topo *t = new_topo(), *u = new_topo();
 	struct plan p;
-	char name[NODE_NAME_MAX];
+	char name[NODE_NAME_MAX], *buf;
+	size_t len;
+	FILE *f;
 
 	for (int i = 0; i < TOPO_MAX_NETS; i++) {
 		snprintf(name, sizeof(name), "n%d", i);
@@ -353,6 +381,23 @@ static void test_full_lab_fits(void **state)
 	}
 	assert_int_equal(plan_diff(t, u, &p), 0);
 	assert_int_equal(p.n, PLAN_MAX_ACTIONS);
+	assert_action(&p, 0, PLAN_NODE_DESTROY, "h0", "network n0 changed: vni 100 -> 1000");
+	assert_action(&p, PLAN_MAX_ACTIONS - 1, PLAN_NODE_START, "h999", NULL);
+
+	/* a lab this large prints one line per kind of action */
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	plan_print(&p, f, 16);
+	fclose(f);
+	assert_string_equal(
+	    buf, "- destroy 1000 nodes (1000 network changed): h0, h1, h2, h3, h4, h5, h6, h7, "
+		 "...\n"
+		 "- delete 1000 networks (1000 changed): n0, n1, n2, n3, n4, n5, n6, n7, ...\n"
+		 "- add 1000 networks (1000 changed): n0, n1, n2, n3, n4, n5, n6, n7, ...\n"
+		 "- start 1000 nodes (1000 network changed): h0, h1, h2, h3, h4, h5, h6, h7, "
+		 "...\n");
+	free(buf);
+	plan_free(&p);
 	free(t);
 	free(u);
 }

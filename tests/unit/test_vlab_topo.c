@@ -435,6 +435,7 @@ static void test_limits(void **state)
 	assert_int_equal(f->t->n_nets, 1000);
 	assert_int_equal(f->t->n_nodes, 1000);
 	assert_int_equal(f->t->nets[999].vni, 1099);
+	assert_int_equal(topo_host_neighbours(f->t), 1000); /* one host per network */
 	assert_string_equal(f->t->nets[999].subnet, "10.103.231.0/24");
 	assert_string_equal(f->t->nodes[999].nics[0].addrs[0], "10.103.231.1/24");
 	free(text);
@@ -443,6 +444,10 @@ static void test_limits(void **state)
 	text = big_lab(1, TOPO_MAX_NODES, "10.0.0.0/16", NULL, &len);
 	assert_int_equal(topo_parse(text, len, f->t, f->errs), 0);
 	assert_string_equal(f->t->nodes[999].nics[0].addrs[0], "10.0.3.232/16");
+	/* each host may learn every address of the network */
+	assert_int_equal(topo_host_neighbours(f->t), 1000L * 1000L);
+	f->t->nodes[0].kind = NODE_VM; /* a guest has its own kernel */
+	assert_int_equal(topo_host_neighbours(f->t), 999L * 1000L);
 	free(text);
 	text = big_lab(1, TOPO_MAX_NODES, NULL, NULL, &len);
 	assert_int_equal(topo_parse(text, len, f->t, f->errs), -EINVAL);
