@@ -125,6 +125,33 @@ static void test_on_disk(void **state)
 	assert_int_equal(system(dir), 0);
 }
 
+/* Listing every node of a lab larger than any fixed table: 300 node
+ * directories, sorted by name; none listed for a lab that does not exist. */
+static void test_list_all(void **state)
+{
+	char tmpl[] = "/tmp/vlab-lab-test-XXXXXX", path[256];
+	char(*names)[NODE_NAME_MAX];
+
+	assert_non_null(mkdtemp(tmpl));
+	setenv("VLAB_RUN_DIR", tmpl, 1);
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "%s/labs/big/nodes/h%03d", tmpl, 299 - i);
+		assert_int_equal(lab_mkdirs(path), 0);
+	}
+	assert_int_equal(lab_list_nodes_all("big", &names), 300);
+	assert_string_equal(names[0], "h000");
+	assert_string_equal(names[299], "h299");
+	free(names);
+	assert_int_equal(lab_list_all(&names), 1);
+	assert_string_equal(names[0], "big");
+	free(names);
+	assert_int_equal(lab_list_nodes_all("none", &names), 0);
+	assert_null(names);
+	snprintf(path, sizeof(path), "rm -rf %s", tmpl);
+	assert_int_equal(system(path), 0);
+	unsetenv("VLAB_RUN_DIR");
+}
+
 /* Derived MACs, port names and sockets depend only on lab, node and index. */
 static void test_node_defaults(void **state)
 {
@@ -164,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_on_disk),
+		cmocka_unit_test(test_list_all),
 		cmocka_unit_test(test_node_defaults),
 	};
 
