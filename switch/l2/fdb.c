@@ -1,11 +1,20 @@
 /* MAC forwarding database; see fdb.h for the threading model.
  *
- * Slot states (key word): 0 = never used, FDB_TOMB = deleted, otherwise
- * ((net + 1) << 48) | mac. A key only ever moves EMPTY -> key -> TOMB -> key...,
- * never back to EMPTY, so a lookup may stop at the first empty slot.
- * Value word: VALID | STATIC? | port << 32 | last-seen second. Only the control
- * thread deletes: it clears the value first, then tombstones the key, so a
- * datapath writer that races with it fails its compare-and-swap. */
+ * Slot key word: 0 = free, otherwise ((net + 1) << 48) | mac. A key lives in
+ * its home bucket or, when that was full, in one of the next FDB_MAX_PROBE - 1
+ * buckets. Every bucket counts the keys that live beyond it but passed it on
+ * their way (its overflow count): an insert that goes past a full bucket
+ * counts itself there first, and removing a key uncounts it from the buckets
+ * it passed. A lookup looks past a bucket only while that count is not zero,
+ * so a deleted slot is free again at once (no tombstones) and lookups of
+ * unknown MACs stay short however much the table churns.
+ * Value word: VALID | STATIC? | port << 32 | last-seen second. The control
+ * thread deletes: it clears the value first, then frees the key, so a
+ * datapath writer that races with it fails its compare-and-swap.
+ * Two writers inserting one key at once may claim two slots: after claiming,
+ * an inserter looks for another copy and, finding one, gives its own slot
+ * back (both may: the entry is then learned again from the next frame), so
+ * a key is never stored twice. */
 #include "fdb.h"
 
 #include <errno.h>
@@ -17,7 +26,6 @@
 
 #define FDB_SLOTS_PER_BUCKET 4
 #define FDB_MAX_PROBE        16 /* buckets visited before giving up */
-#define FDB_TOMB             UINT64_MAX
 #define FDB_HUGE             (2u << 20) /* huge page size the table is aligned to */
 
 #define VAL_VALID  (1ull << 63)
@@ -35,16 +43,21 @@ struct fdb_bucket {
 } __attribute__((aligned(64)));
 
 struct fdb {
+	/* read by every lookup, written at creation only: a line of their own */
 	struct fdb_bucket *buckets;
+	_Atomic uint8_t *ovf; /* overflow count per bucket (see above; at most 60) */
 	uint32_t bucket_mask;
-	uint32_t capacity;          /* most entries allowed */
-	uint32_t age_cursor;        /* next slot fdb_age() looks at (control only) */
-	_Atomic uint32_t count;     /* entries, learned and static */
-	_Atomic uint32_t gen;       /* see fdb_generation() */
+	uint32_t capacity; /* most entries allowed */
 	uint32_t default_limit;
-	uint32_t limit[FDB_MAX_PORTS];
+	/* written by PMDs on learning and by the control thread */
+	_Atomic uint32_t count __attribute__((aligned(64))); /* entries, learned and static */
+	_Atomic uint32_t gen;                                /* see fdb_generation() */
+	/* control thread only */
+	uint32_t age_cursor __attribute__((aligned(64))); /* next slot fdb_age() looks at */
+	uint32_t port_static[FDB_MAX_PORTS];               /* static entries per port */
+	/* read by PMDs learning; set by the control thread */
+	uint32_t limit[FDB_MAX_PORTS] __attribute__((aligned(64)));
 	_Atomic uint32_t port_count[FDB_MAX_PORTS]; /* learned entries per port */
-	uint32_t port_static[FDB_MAX_PORTS];        /* static entries per port (control only) */
 };
 
 _Static_assert(sizeof(struct fdb_bucket) == 64, "one bucket per cache line");
@@ -96,13 +109,17 @@ struct fdb *fdb_create(uint32_t capacity, uint32_t default_mac_limit)
 	 * table of many MB looked up at random costs a TLB miss per lookup in
 	 * 4 KB pages */
 	bytes = (nslots * sizeof(struct fdb_slot) + FDB_HUGE - 1) & ~(uint64_t)(FDB_HUGE - 1);
-	fdb->buckets = aligned_alloc(bytes >= FDB_HUGE ? FDB_HUGE : 64, bytes);
+	fdb->buckets = aligned_alloc(FDB_HUGE, bytes);
 	if (fdb->buckets == NULL)
 		goto out_free_fdb;
-	if (bytes >= FDB_HUGE)
-		madvise(fdb->buckets, bytes, MADV_HUGEPAGE);
+	madvise(fdb->buckets, bytes, MADV_HUGEPAGE);
 	memset(fdb->buckets, 0, bytes);
 	fdb->bucket_mask = (uint32_t)(nslots / FDB_SLOTS_PER_BUCKET - 1);
+	fdb->ovf = calloc((size_t)fdb->bucket_mask + 1, sizeof(*fdb->ovf));
+	if (fdb->ovf == NULL) {
+		free(fdb->buckets);
+		goto out_free_fdb;
+	}
 	fdb->capacity = capacity;
 	fdb->default_limit = default_mac_limit;
 	fdb->gen = 1;
@@ -120,6 +137,7 @@ void fdb_destroy(struct fdb *fdb)
 	if (fdb == NULL)
 		return;
 	free(fdb->buckets);
+	free(fdb->ovf);
 	free(fdb);
 }
 
@@ -165,14 +183,51 @@ uint32_t fdb_port_count(const struct fdb *fdb, uint16_t port)
 	return atomic_load_explicit(&fdb->port_count[port], memory_order_relaxed);
 }
 
-/* Finds the slot holding `key`, or NULL. Stops at the first never-used slot. */
-static struct fdb_slot *fdb_find(const struct fdb *fdb, uint64_t key, uint64_t *val)
+static inline bool ovf_test(const struct fdb *fdb, uint32_t b)
+{
+	return atomic_load_explicit(&fdb->ovf[b], memory_order_acquire) != 0;
+}
+
+/* Counts (or uncounts, delta -1) a key in the `n` buckets from `home` on. */
+static void ovf_add(struct fdb *fdb, uint32_t home, uint32_t n, int delta)
+{
+	for (uint32_t i = 0, b = home; i < n; i++, b = (b + 1) & fdb->bucket_mask) {
+		if (delta > 0)
+			atomic_fetch_add_explicit(&fdb->ovf[b], 1, memory_order_release);
+		else
+			atomic_fetch_sub_explicit(&fdb->ovf[b], 1, memory_order_release);
+	}
+}
+
+static inline uint32_t slot_bucket(const struct fdb *fdb, const struct fdb_slot *sl)
+{
+	return (uint32_t)(((const struct fdb_slot *)sl - &fdb->buckets[0].slot[0]) /
+			  FDB_SLOTS_PER_BUCKET);
+}
+
+/* Frees the key word of `sl`, which holds `key`, and uncounts it from the
+ * buckets it passed. */
+static void fdb_free_key(struct fdb *fdb, struct fdb_slot *sl, uint64_t key)
+{
+	uint32_t home = fdb_hash(key) & fdb->bucket_mask;
+
+	atomic_store_explicit(&sl->key, 0, memory_order_release);
+	ovf_add(fdb, home, (slot_bucket(fdb, sl) - home) & fdb->bucket_mask, -1);
+}
+
+/* Finds the slot holding `key`, or NULL: its home bucket, and the next ones
+ * while they overflowed. `*probes` (if not NULL) gets the buckets visited. */
+static struct fdb_slot *fdb_find_n(const struct fdb *fdb, uint64_t key, uint64_t *val,
+				   unsigned int *probes)
 {
 	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
 
 	for (int p = 0; p < FDB_MAX_PROBE; p++) {
-		struct fdb_bucket *bk = &fdb->buckets[(b + p) & fdb->bucket_mask];
+		uint32_t bi = (b + p) & fdb->bucket_mask;
+		struct fdb_bucket *bk = &fdb->buckets[bi];
 
+		if (probes != NULL)
+			*probes = (unsigned int)p + 1;
 		for (int s = 0; s < FDB_SLOTS_PER_BUCKET; s++) {
 			struct fdb_slot *sl = &bk->slot[s];
 			uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
@@ -186,11 +241,25 @@ static struct fdb_slot *fdb_find(const struct fdb *fdb, uint64_t key, uint64_t *
 				*val = v;
 				return sl;
 			}
-			if (k == 0)
-				return NULL;
 		}
+		if (!ovf_test(fdb, bi))
+			return NULL;
 	}
 	return NULL;
+}
+
+static inline struct fdb_slot *fdb_find(const struct fdb *fdb, uint64_t key, uint64_t *val)
+{
+	return fdb_find_n(fdb, key, val, NULL);
+}
+
+unsigned int fdb_probe_len(const struct fdb *fdb, uint16_t net, uint64_t mac)
+{
+	unsigned int n = 0;
+	uint64_t v;
+
+	fdb_find_n(fdb, fdb_key(net, mac), &v, &n);
+	return n;
 }
 
 const void *fdb_bucket(const struct fdb *fdb, uint16_t net, uint64_t mac)
@@ -207,39 +276,76 @@ int fdb_lookup(const struct fdb *fdb, uint16_t net, uint64_t mac)
 	return val_port(v);
 }
 
-/* Claims a free slot for `key` and stores `val`. Returns 0, -EEXIST when another
- * writer inserted the same key first, or -ENOSPC. */
+/* True when `key` is in a slot other than `mine` within its probe range
+ * (all of it: a concurrent insert may not have set an overflow bit yet). */
+static bool fdb_other_copy(const struct fdb *fdb, uint64_t key, const struct fdb_slot *mine)
+{
+	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
+
+	for (int p = 0; p < FDB_MAX_PROBE; p++) {
+		const struct fdb_bucket *bk = &fdb->buckets[(b + p) & fdb->bucket_mask];
+
+		for (int s = 0; s < FDB_SLOTS_PER_BUCKET; s++)
+			if (&bk->slot[s] != mine &&
+			    atomic_load_explicit(&bk->slot[s].key, memory_order_seq_cst) == key)
+				return true;
+	}
+	return false;
+}
+
+/* Claims a free slot for `key` and stores `val`. Returns 0, -EEXIST when the
+ * key is there already (or another writer inserted it at the same time), or
+ * -ENOSPC. */
 static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 {
 	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
 
 	for (int p = 0; p < FDB_MAX_PROBE; p++) {
-		struct fdb_bucket *bk = &fdb->buckets[(b + p) & fdb->bucket_mask];
+		uint32_t bi = (b + p) & fdb->bucket_mask;
+		struct fdb_bucket *bk = &fdb->buckets[bi];
 
 		for (int s = 0; s < FDB_SLOTS_PER_BUCKET; s++) {
 			struct fdb_slot *sl = &bk->slot[s];
-			uint64_t k = atomic_load_explicit(&sl->key, memory_order_relaxed);
+			uint64_t k = atomic_load_explicit(&sl->key, memory_order_relaxed), zero = 0;
 
 			if (k == key)
 				return -EEXIST;
-			if (k != 0 && k != FDB_TOMB)
-				continue;
-			if (!atomic_compare_exchange_strong_explicit(&sl->key, &k, key,
-								     memory_order_acq_rel,
+			if (k != 0 ||
+			    !atomic_compare_exchange_strong_explicit(&sl->key, &k, key,
+								     memory_order_seq_cst,
 								     memory_order_relaxed)) {
 				if (k == key)
 					return -EEXIST;
 				continue;
 			}
 			/* the control thread may have made it static in between */
-			uint64_t zero = 0;
-			bool mine = atomic_compare_exchange_strong_explicit(
-				&sl->val, &zero, val, memory_order_release, memory_order_relaxed);
-
+			if (!atomic_compare_exchange_strong_explicit(
+				    &sl->val, &zero, val, memory_order_release, memory_order_relaxed)) {
+				atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
+				return -EEXIST;
+			}
 			atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
-			return mine ? 0 : -EEXIST;
+			if (fdb_other_copy(fdb, key, sl)) {
+				/* another writer got there too: give ours back, unless
+				 * the control thread took or removed it meanwhile */
+				uint64_t mine = val;
+
+				if (atomic_compare_exchange_strong_explicit(&sl->val, &mine, 0,
+									    memory_order_acq_rel,
+									    memory_order_relaxed)) {
+					fdb_free_key(fdb, sl, key);
+					atomic_fetch_sub_explicit(&fdb->count, 1,
+								  memory_order_relaxed);
+				}
+				return -EEXIST;
+			}
+			return 0;
 		}
+		/* full: lookups of keys homed here must look further, so count
+		 * this key here before it lands further on */
+		atomic_fetch_add_explicit(&fdb->ovf[bi], 1, memory_order_release);
 	}
+	ovf_add(fdb, b, FDB_MAX_PROBE, -1);
 	return -ENOSPC;
 }
 
@@ -300,7 +406,7 @@ static void fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl)
 {
 	uint64_t old = atomic_exchange_explicit(&sl->val, 0, memory_order_acq_rel);
 
-	atomic_store_explicit(&sl->key, FDB_TOMB, memory_order_release);
+	fdb_free_key(fdb, sl, atomic_load_explicit(&sl->key, memory_order_relaxed));
 	atomic_fetch_sub_explicit(&fdb->count, 1, memory_order_relaxed);
 	fdb_changed(fdb);
 	if ((old & VAL_VALID) && !(old & VAL_STATIC))
@@ -308,6 +414,31 @@ static void fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl)
 					  memory_order_relaxed);
 	else if ((old & VAL_VALID) && (old & VAL_STATIC))
 		fdb->port_static[val_port(old)]--;
+}
+
+/* Control thread: removes learned copies of `key` beside the static one
+ * whose value is `nv` (a PMD that learned the key at the same moment). */
+static void fdb_remove_copies(struct fdb *fdb, uint64_t key, uint64_t nv)
+{
+	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
+	bool kept = false;
+
+	for (int p = 0; p < FDB_MAX_PROBE; p++) {
+		struct fdb_bucket *bk = &fdb->buckets[(b + p) & fdb->bucket_mask];
+
+		for (int s = 0; s < FDB_SLOTS_PER_BUCKET; s++) {
+			struct fdb_slot *sl = &bk->slot[s];
+			uint64_t v;
+
+			if (atomic_load_explicit(&sl->key, memory_order_acquire) != key)
+				continue;
+			v = atomic_load_explicit(&sl->val, memory_order_acquire);
+			if (v == nv && !kept)
+				kept = true;
+			else if (v & VAL_VALID)
+				fdb_remove_slot(fdb, sl);
+		}
+	}
 }
 
 int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
@@ -325,23 +456,31 @@ int fdb_add_static(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port)
 
 		sl = fdb_find(fdb, key, &v);
 		if (sl != NULL) {
-			v = atomic_exchange_explicit(&sl->val, nv, memory_order_acq_rel);
-			if ((v & VAL_VALID) && !(v & VAL_STATIC))
+			/* only a complete entry is taken over (a slot being filled or
+			 * given back has no value yet) */
+			if (!(v & VAL_VALID) ||
+			    !atomic_compare_exchange_strong_explicit(&sl->val, &v, nv,
+								     memory_order_acq_rel,
+								     memory_order_relaxed))
+				continue;
+			if (!(v & VAL_STATIC))
 				atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1,
 							  memory_order_relaxed);
-			else if ((v & VAL_VALID) && (v & VAL_STATIC))
+			else
 				fdb->port_static[val_port(v)]--;
-			fdb->port_static[port]++;
-			fdb_changed(fdb);
-			return 0;
+		} else {
+			if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
+				return -ENOSPC;
+			rc = fdb_insert(fdb, key, nv);
+			if (rc == -EEXIST)
+				continue;
+			if (rc < 0)
+				return rc;
 		}
-		if (atomic_load_explicit(&fdb->count, memory_order_relaxed) >= fdb->capacity)
-			return -ENOSPC;
-		rc = fdb_insert(fdb, key, nv);
-		if (rc == 0)
-			fdb->port_static[port]++;
-		if (rc != -EEXIST)
-			return rc;
+		fdb->port_static[port]++;
+		fdb_remove_copies(fdb, key, nv);
+		fdb_changed(fdb);
+		return 0;
 	}
 	return -EAGAIN;
 }
@@ -380,7 +519,7 @@ uint32_t fdb_age(struct fdb *fdb, uint32_t now, uint32_t max_age, uint32_t nslot
 		uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
 
 		fdb->age_cursor = (i + 1) & (total - 1);
-		if (k == 0 || k == FDB_TOMB)
+		if (k == 0)
 			continue;
 		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
 		if (!(v & VAL_VALID) || (v & VAL_STATIC))
@@ -407,7 +546,7 @@ uint32_t fdb_flush(struct fdb *fdb, int net, int port, bool with_static)
 		struct fdb_slot *sl = fdb_slot_at(fdb, i);
 		uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
 
-		if (k == 0 || k == FDB_TOMB)
+		if (k == 0)
 			continue;
 		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
 		if (!(v & VAL_VALID))
@@ -434,7 +573,7 @@ void fdb_foreach(const struct fdb *fdb, int net,
 		uint64_t k = atomic_load_explicit(&sl->key, memory_order_acquire);
 		struct fdb_entry_view e;
 
-		if (k == 0 || k == FDB_TOMB)
+		if (k == 0)
 			continue;
 		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
 		if (!(v & VAL_VALID))

@@ -6,8 +6,9 @@
  *
  * Design: open addressing over 64-byte buckets of four 16-byte slots. A slot
  * holds an atomic key (network index + MAC) and an atomic value (port, flags,
- * last-seen second). Writers claim a slot with a compare-and-swap on the key;
- * deletion turns the key into a tombstone. Readers re-check the key after
+ * last-seen second). Writers claim a free slot with a compare-and-swap on the
+ * key; a deleted slot is free again at once; a lookup looks past a bucket
+ * only when an insert once found it full. Readers re-check the key after
  * loading the value, so a slot recycled underneath them is never mistaken for
  * theirs. Time is passed in by the caller (seconds), so aging is testable with
  * an injected clock. */
@@ -70,6 +71,10 @@ int fdb_lookup(const struct fdb *fdb, uint16_t net, uint64_t mac);
  * cache. (A function that prefetched itself would have no visible effect,
  * and the compiler would be free to drop calls to it.) */
 const void *fdb_bucket(const struct fdb *fdb, uint16_t net, uint64_t mac);
+
+/* Buckets a lookup of `mac` in `net` visits (1 when its home bucket never
+ * overflowed); for tests and diagnostics. */
+unsigned int fdb_probe_len(const struct fdb *fdb, uint16_t net, uint64_t mac);
 
 /* Datapath: records that `mac` was seen on `port` of `net` at second `now`. */
 enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t net, uint64_t mac, uint16_t port,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <pthread.h>
@@ -331,6 +332,96 @@ static void test_concurrent(void **state)
 	fdb_destroy(fdb);
 }
 
+/* MAC churn: the table fills to its limit, empties, fills with other MACs,
+ * many times over. Deleted slots are free again, so a lookup of an unknown
+ * MAC (every flooded frame) still visits about one bucket, never the whole
+ * probe range, and the table takes as many entries as on the first day. */
+static void test_churn(void **state)
+{
+	struct fdb *fdb = fdb_create(1024, 1u << 20);
+	uint64_t next = 0x020000000000ull;
+	unsigned int total = 0, worst = 0, n = 0;
+
+	for (int round = 0; round < 200; round++) {
+		uint32_t got = 0;
+
+		for (int i = 0; i < 1024; i++)
+			got += fdb_learn(fdb, 0, next++, 1 + (uint16_t)(i % 8), 1) == FDB_LEARN_NEW;
+		assert_true(got >= 1000); /* a full table's worth, every round */
+		if (round % 2)
+			fdb_flush(fdb, -1, -1, false);
+		else
+			assert_int_equal(fdb_age(fdb, 1000, 300, 0), got); /* aging frees too */
+		assert_int_equal(fdb_count(fdb), 0);
+	}
+	for (uint64_t m = 0; m < 10000; m++) {
+		unsigned int p = fdb_probe_len(fdb, 0, 0x0a0000000000ull + m);
+
+		total += p;
+		n++;
+		if (p > worst)
+			worst = p;
+	}
+	/* an empty table after churn: every lookup stops at its home bucket */
+	assert_int_equal(total, n);
+	assert_int_equal(worst, 1);
+	fdb_destroy(fdb);
+}
+
+/* Writers learning the same fresh MACs at the same moment on two ports
+ * (a MAC move seen by two PMDs) never store one MAC twice. */
+struct twin {
+	struct fdb *fdb;
+	uint16_t port;
+	_Atomic int *go;
+	uint64_t base;
+	int n;
+};
+
+static void *twin_writer(void *arg)
+{
+	struct twin *t = arg;
+
+	while (atomic_load(t->go) == 0)
+		;
+	for (int i = 0; i < t->n; i++)
+		fdb_learn(t->fdb, 0, t->base + (uint64_t)i, t->port, 1);
+	return NULL;
+}
+
+static void count_mac(const struct fdb_entry_view *e, void *arg)
+{
+	((uint8_t *)arg)[e->mac & 0xffff]++;
+}
+
+static void test_no_twin_entries(void **state)
+{
+	for (int round = 0; round < 20; round++) {
+		struct fdb *fdb = fdb_create(1 << 14, 1u << 20);
+		_Atomic int go = 0;
+		struct twin a = {fdb, 1, &go, 0x020000000000ull, 10000};
+		struct twin b = {fdb, 2, &go, 0x020000000000ull, 10000};
+		static uint8_t seen[1 << 16];
+		pthread_t ta, tb;
+		uint32_t total = 0;
+
+		assert_int_equal(pthread_create(&ta, NULL, twin_writer, &a), 0);
+		assert_int_equal(pthread_create(&tb, NULL, twin_writer, &b), 0);
+		atomic_store(&go, 1);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		memset(seen, 0, sizeof(seen));
+		fdb_foreach(fdb, -1, count_mac, seen);
+		for (int i = 0; i < 10000; i++) {
+			assert_true(seen[i] <= 1);
+			total += seen[i];
+		}
+		assert_int_equal(fdb_count(fdb), total);
+		assert_int_equal(fdb_port_count(fdb, 1) + fdb_port_count(fdb, 2), total);
+		fdb_destroy(fdb);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +438,8 @@ int main(void)
 		cmocka_unit_test(test_mac_text),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test_setup_teardown(test_generation, setup, teardown),
+		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_no_twin_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
