@@ -91,6 +91,9 @@ static void nic_diff(const struct node_nic *a, const struct node_nic *b, int i, 
 		why_add(w, "%s mac", n);
 	if (a->mtu != b->mtu)
 		why_add(w, "%s mtu %u -> %u", n, a->mtu, b->mtu);
+	if (a->queues != b->queues)
+		why_add(w, "%s queues %u -> %u", n, a->queues ? a->queues : 1,
+			b->queues ? b->queues : 1);
 	if (a->link_down != b->link_down)
 		why_add(w, "%s link %s -> %s", n, a->link_down ? "down" : "up",
 			b->link_down ? "down" : "up");

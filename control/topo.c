@@ -89,7 +89,7 @@ static const char *const net_keys[] = {"vni", "subnet", NULL};
 static const char *const node_keys[] = {"kind",	  "cpus",    "memory", "interfaces",
 					"routes", "forward", "disk",   "kernel",
 					"initrd", "append",  NULL};
-static const char *const nic_keys[] = {"network", "ip", "mac", "mtu", "name", NULL};
+static const char *const nic_keys[] = {"network", "ip", "mac", "mtu", "name", "queues", NULL};
 static const char *const route_keys[] = {"to", "via", NULL};
 static const char *const expect_keys[] = {"from", "to", "reach", NULL};
 
@@ -778,6 +778,19 @@ static void parse_nic(struct pctx *c, int ni, int idx, yaml_node_t *m)
 
 		if (want_uint(c, x, what, "mtu", 68, 65535, &mtu))
 			nic->mtu = (uint32_t)mtu;
+	}
+
+	x = map_get(c, m, "queues");
+	if (x) {
+		unsigned long long q;
+
+		if (c->t->nodes[ni].kind != NODE_VM)
+			add_err(c->errs, ypos(map_key(c, m, "queues")),
+				"%s: \"queues\" applies only to kind vm (a namespace host's veth "
+				"has no virtio queues): remove it or set kind: vm",
+				what);
+		else if (want_uint(c, x, what, "queues", 1, NODE_MAX_QUEUES, &q))
+			nic->queues = (uint32_t)q;
 	}
 }
 

@@ -32,9 +32,10 @@ static json_t *nic_json(const struct node_nic *nic)
 			 nic->mac[1], nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
 		mac = json_string(buf);
 	}
-	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "name", nic->ifname, "network", nic->network,
-			 "addrs", addrs, "mac", mac, "mtu",
-			 nic->mtu ? json_integer(nic->mtu) : json_null());
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:i}", "name", nic->ifname, "network",
+			 nic->network, "addrs", addrs, "mac", mac, "mtu",
+			 nic->mtu ? json_integer(nic->mtu) : json_null(), "queues",
+			 nic->queues ? (int)nic->queues : 1);
 }
 
 static json_t *node_json(const struct node *n)

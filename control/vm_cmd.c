@@ -34,7 +34,7 @@ static const char vm_usage[] =
 
 static const char start_usage[] =
 	"usage: vlab vm start NAME [--lab LAB] [--kind vm|host] [--cpus N] [--memory SIZE]\n"
-	"                     [--nic network=NET[,ip=CIDR]...[,mac=MAC][,mtu=N][,ifname=IF]]...\n"
+	"                     [--nic network=NET[,ip=CIDR]...[,mac=MAC][,mtu=N][,queues=N][,ifname=IF]]...\n"
 	"                     [--route DST,VIA]... [--forward] [--disk IMAGE]\n"
 	"                     [--kernel FILE [--initrd FILE]] [--append ARGS]\n"
 	"                     [--no-wait] [--timeout SECONDS]\n"
@@ -132,6 +132,10 @@ int vmcmd_parse_nic(const char *spec, struct node_nic *nic, char *err, size_t er
 			if (args_u64(val, 68, 65535, "--nic mtu", &u, err, errlen) < 0)
 				return -EINVAL;
 			nic->mtu = (uint32_t)u;
+		} else if (strcmp(key, "queues") == 0) {
+			if (args_u64(val, 1, NODE_MAX_QUEUES, "--nic queues", &u, err, errlen) < 0)
+				return -EINVAL;
+			nic->queues = (uint32_t)u;
 		} else if (strcmp(key, "ifname") == 0) {
 			if (strlen(val) == 0 || strlen(val) >= sizeof(nic->ifname) ||
 			    args_name(val, "--nic ifname", err, errlen) < 0) {
@@ -142,7 +146,7 @@ int vmcmd_parse_nic(const char *spec, struct node_nic *nic, char *err, size_t er
 			snprintf(nic->ifname, sizeof(nic->ifname), "%s", val);
 		} else {
 			snprintf(err, errlen, "--nic: unknown key \"%s\" (network, ip, mac, mtu, "
-				 "ifname)", key);
+				 "queues, ifname)", key);
 			return -EINVAL;
 		}
 	}
@@ -306,6 +310,12 @@ int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, cha
 		snprintf(err, errlen, "--initrd needs --kernel");
 		return -EINVAL;
 	}
+	for (int i = 0; n->kind == NODE_HOST && i < n->n_nics; i++)
+		if (n->nics[i].queues > 1) {
+			snprintf(err, errlen, "--nic queues is for kind vm (a host's veth has no "
+				 "virtio queues)");
+			return -EINVAL;
+		}
 	snprintf(out->lab, sizeof(out->lab), "%s", vmcmd_lab(lab));
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Real QEMU guests (TCG when there is no KVM) on vlab-switchd, driven by the
 `vlab vm` commands: a1 and a2 on network lan1 ping each other through the
-guest agent; b1 on lan2 (same subnet on purpose) reaches neither; namespace
+guest agent (a2 with two vCPUs and two virtio queue pairs, both enabled); b1 on lan2 (same subnet on purpose) reaches neither; namespace
 host h1 on lan1 reaches both guests; `link down` on a2 stops traffic and
 `link up` restores it; `vm status -j` reports them; destroying every node
 leaves no QEMU process, socket, namespace, veth or switch port behind."""
@@ -75,11 +75,14 @@ def main():
     # the three guests start in parallel
     t0 = time.monotonic()
     procs = {}
-    for name, net, ip in (('a1', 'lan1', '10.77.0.1/24'), ('a2', 'lan1', '10.77.0.2/24'),
-                          ('b1', 'lan2', '10.77.0.3/24')):
+    # a2: two vCPUs and two virtio queue pairs, which its driver enables
+    for name, net, ip, extra in (('a1', 'lan1', '10.77.0.1/24', ''),
+                                 ('a2', 'lan1', '10.77.0.2/24', ',queues=2'),
+                                 ('b1', 'lan2', '10.77.0.3/24', '')):
         procs[name] = subprocess.Popen(
             [cli_path(), 'vm', 'start', name, '--lab', LAB, '--nic',
-             'network=%s,ip=%s' % (net, ip), '--timeout', '150'],
+             'network=%s,ip=%s%s' % (net, ip, extra), '--timeout', '150'] +
+            (['--cpus', '2'] if extra else []),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     for name, p in procs.items():
         out, err = p.communicate(timeout=240)
@@ -101,6 +104,10 @@ def main():
     for n in ('a1-eth0', 'a2-eth0', 'b1-eth0', 'h1-eth0'):
         check(n in ports, 'switch port %s missing: %s' % (n, sorted(ports)))
     sw.wait_link(['a1-eth0', 'a2-eth0', 'b1-eth0', 'h1-eth0'], 30)
+    check(wait_until(lambda: sw.ports()['a2-eth0'].get('queues') == 2, 30),
+          'a2 (2 vCPUs, queues=2) did not enable two queue pairs: port a2-eth0 %r'
+          % sw.ports()['a2-eth0'])
+    check_eq('queue pairs of a1-eth0', 1, sw.ports()['a1-eth0'].get('queues'))
 
     check(ping(env, 'a1', '10.77.0.2'), 'a1 cannot ping a2 on lan1')
     check(ping(env, 'a2', '10.77.0.1'), 'a2 cannot ping a1 on lan1')

@@ -25,7 +25,7 @@ static void test_start_full(void **state)
 {
 	const char *argv[] = {"r1",       "--lab",     "lab1",         "--cpus", "2", "--memory",
 			      "1G",       "--nic",     "network=lan1,ip=10.0.0.1/24,mac=52:54:00:AA:00:01",
-			      "--nic=network=lan2,ip=10.1.0.1/24,ip=fd00::1/64,mtu=9000,ifname=up0",
+			      "--nic=network=lan2,ip=10.1.0.1/24,ip=fd00::1/64,mtu=9000,queues=2,ifname=up0",
 			      "--route",  "default,10.0.0.254", "--forward", "--no-wait",
 			      "--timeout", "30", NULL};
 	struct vmcmd_start s;
@@ -44,6 +44,8 @@ static void test_start_full(void **state)
 	assert_int_equal(s.node.nics[0].mac[3], 0xaa);
 	assert_int_equal(s.node.nics[1].n_addrs, 2);
 	assert_int_equal(s.node.nics[1].mtu, 9000);
+	assert_int_equal(s.node.nics[1].queues, 2);
+	assert_int_equal(s.node.nics[0].queues, 0);
 	assert_string_equal(s.node.nics[1].ifname, "up0");
 	assert_int_equal(s.node.n_routes, 1);
 	assert_string_equal(s.node.routes[0].dst, "default");
@@ -92,6 +94,8 @@ static void test_start_bad(void **state)
 		{{"a", "--nic", "network=lan1,mac=01:00:00:00:00:01", NULL}, "multicast"},
 		{{"a", "--nic", "network=lan1,mac=zz", NULL}, "MAC"},
 		{{"a", "--nic", "network=lan1,mtu=10", NULL}, "mtu"},
+		{{"a", "--nic", "network=lan1,queues=17", NULL}, "queues"},
+		{{"h", "--kind", "host", "--nic", "network=lan1,queues=2", NULL}, "queues"},
 		{{"a", "--nic", "network=lan1,speed=10", NULL}, "unknown key"},
 		{{"a", "--nic", "lan1", NULL}, "KEY=VALUE"},
 		{{"a", "--route", "default", NULL}, "DST,VIA"},
