@@ -17,28 +17,36 @@ static inline bool l2_cached(const struct l2_pmd *l2, uint16_t in, const struct 
 	       gen == l2->last[in].gen;
 }
 
+#define L2_PREFETCH_AHEAD 8 /* frames */
+
+static inline void l2_prefetch(const struct l2_pmd *l2, const struct fdb *fdb, uint16_t in,
+			       uint16_t net, const struct pkt_meta *m, uint32_t now, uint32_t gen)
+{
+	if (l2_cached(l2, in, m, now, gen) || (m->flags & PKT_F_RUNT))
+		return;
+	rte_prefetch0(fdb_bucket(fdb, net, m->src));
+	if (!fdb_mac_is_multicast(m->dst))
+		rte_prefetch0(fdb_bucket(fdb, net, m->dst));
+}
+
 void l2_decide(struct l2_pmd *l2, struct fdb *fdb, const struct sw_dp *dp, uint16_t in,
 	       uint16_t net, struct pkt_meta *meta, uint16_t n, uint32_t now,
 	       struct sw_port_ctr *ictr, struct sw_net_ctr *nctr)
 {
 	uint32_t gen = fdb_generation(fdb);
 
-	/* start loading the FDB buckets of every frame the caches will not
-	 * serve, so that the lookups below overlap their cache misses */
-	for (uint16_t i = 0; i < n; i++) {
-		const struct pkt_meta *m = &meta[i];
-
-		if (l2_cached(l2, in, m, now, gen) || (m->flags & PKT_F_RUNT))
-			continue;
-		rte_prefetch0(fdb_bucket(fdb, net, m->src));
-		if (!fdb_mac_is_multicast(m->dst))
-			rte_prefetch0(fdb_bucket(fdb, net, m->dst));
-	}
-
+	/* load the FDB buckets of frames the caches will not serve a few frames
+	 * ahead of deciding them, so that their cache misses overlap (a few
+	 * ahead, not the whole burst: too many misses at once stall) */
+	for (uint16_t i = 0; i < n && i < L2_PREFETCH_AHEAD; i++)
+		l2_prefetch(l2, fdb, in, net, &meta[i], now, gen);
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_meta *m = &meta[i];
 		struct fwd_result res;
 		bool learn;
+
+		if (i + L2_PREFETCH_AHEAD < n)
+			l2_prefetch(l2, fdb, in, net, &meta[i + L2_PREFETCH_AHEAD], now, gen);
 
 		if (l2_cached(l2, in, m, now, gen)) {
 			m->action = FWD_UNICAST;
