@@ -888,9 +888,15 @@ for ((round = 1; round <= ROUNDS; round++)); do
     # OVS MAC table size and vlab per-port MAC limit for this set
     MAC_CAP=4096
     [ "$FS" != loop ] && [ $((2 * FS)) -gt $MAC_CAP ] && MAC_CAP=$((2 * FS))
-    [ "$RUN_A" = 1 ] && run_one a testpmd-io run_testpmd "$round"
-    [ "$RUN_B" = 1 ] && run_one b ovs-dpdk run_ovs "$round"
-    [ "$RUN_C" = 1 ] && run_one c vlab run_vlab "$round"
+    # the order of the devices rotates from round to round, so that a drift
+    # of the machine during a round does not always favour the same device
+    for ((k = 0; k < 3; k++)); do
+      case $(( (k + round - 1) % 3 )) in
+        0) [ "$RUN_A" = 1 ] && run_one a testpmd-io run_testpmd "$round" ;;
+        1) [ "$RUN_B" = 1 ] && run_one b ovs-dpdk run_ovs "$round" ;;
+        2) [ "$RUN_C" = 1 ] && run_one c vlab run_vlab "$round" ;;
+      esac
+    done
   done
 done
 
