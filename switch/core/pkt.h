@@ -160,17 +160,26 @@ static inline void pkt_parse_ipv6(const uint8_t *p, uint32_t len, uint32_t off,
 	pkt_parse_l4(p, len, off, m);
 }
 
-/* Parses the Ethernet header of the frame `p` of `len` bytes into `m` (all
- * other fields zero). Never reads past `len`. */
+/* Parses the Ethernet header of the frame `p` of `len` bytes into `m`: the
+ * addresses, VLAN tag, ethertype, l2_len, len and flags, and the forwarding
+ * stage's fields zeroed; the L3/L4 fields are left for pkt_parse_l3l4 (their
+ * flag is clear). Never reads past `len`. */
 static inline void pkt_parse_l2(const uint8_t *p, uint32_t len, struct pkt_meta *m)
 {
 	uint32_t off = PKT_ETH_HLEN;
 	uint16_t et;
 
-	memset(m, 0, sizeof(*m));
 	m->len = len;
+	m->flags = 0;
+	m->vlan_tci = 0;
+	m->out = 0;
+	m->action = 0;
+	m->reason = 0;
 	if (__builtin_expect(len < PKT_ETH_HLEN, 0)) {
 		m->flags = PKT_F_RUNT;
+		m->dst = m->src = 0;
+		m->ethertype = 0;
+		m->l2_len = 0;
 		return;
 	}
 	m->dst = pkt_mac48(p);
@@ -205,6 +214,11 @@ static inline void pkt_parse_l3l4(const uint8_t *p, struct pkt_meta *m)
 	if (m->flags & (PKT_F_L3L4 | PKT_F_RUNT))
 		return;
 	m->flags |= PKT_F_L3L4;
+	m->hash = 0;
+	m->l3_off = m->l4_off = 0;
+	m->proto = m->tcp_flags = m->ttl = 0;
+	m->sport = m->dport = 0;
+	m->ip4_src = m->ip4_dst = 0;
 	if (et == PKT_ETH_IPV4) {
 		uint32_t ihl;
 
@@ -249,9 +263,10 @@ out:
 	m->hash = pkt_fold(h);
 }
 
-/* Both at once (tests, and stages that want everything). */
+/* Both at once (tests, and stages that want everything); every field set. */
 static inline void pkt_parse(const uint8_t *p, uint32_t len, struct pkt_meta *m)
 {
+	memset(m, 0, sizeof(*m));
 	pkt_parse_l2(p, len, m);
 	pkt_parse_l3l4(p, m);
 }

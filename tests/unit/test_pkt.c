@@ -103,16 +103,19 @@ static void test_l2_then_l3l4(void **state)
 	uint32_t len = build_ipv4(f, true, PKT_IP_TCP, 40000, 80, 10, 0);
 
 	pkt_parse(f, len, &full);
+	memset(&m, 0xa5, sizeof(m)); /* what the previous frame left there */
 	pkt_parse_l2(f, len, &m);
 	assert_int_equal(m.dst, MAC_D);
 	assert_int_equal(m.src, MAC_S);
+	assert_int_equal(m.len, len);
 	assert_int_equal(m.ethertype, PKT_ETH_IPV4);
+	assert_int_equal(m.vlan_tci, 0x2005);
 	assert_int_equal(m.l2_len, 18);
 	assert_int_equal(m.flags, PKT_F_VLAN);
-	assert_int_equal(m.l3_off, 0);
-	assert_int_equal(m.hash, 0);
+	assert_int_equal(m.out, 0);
+	assert_int_equal(m.action, 0);
 	pkt_parse_l3l4(f, &m);
-	assert_memory_equal(&m, &full, sizeof(m));
+	assert_memory_equal(&m, &full, offsetof(struct pkt_meta, spare));
 	m.sport = 1; /* a second call changes nothing */
 	pkt_parse_l3l4(f, &m);
 	assert_int_equal(m.sport, 1);
