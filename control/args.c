@@ -3,6 +3,9 @@
  * Threads: main thread only. Pure: no I/O, no global state. */
 #include "args.h"
 
+#include "mac.h"
+#include "name.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -117,48 +120,22 @@ int args_u64(const char *s, uint64_t min, uint64_t max, const char *what, uint64
 
 int args_name(const char *s, const char *what, char *err, size_t errlen)
 {
-	size_t len = strlen(s);
+	const char *why = name_problem(s, NAME_MAX_LEN);
 
-	if (len == 0 || len > NAME_MAX_LEN) {
-		snprintf(err, errlen, "%s '%s' must be 1 to %d characters long", what, s,
-			 NAME_MAX_LEN);
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!isalnum(c) && c != '_' && c != '.' && c != '-') {
-			snprintf(
-			    err, errlen,
-			    "%s '%s' has an invalid character '%c' (allowed: A-Z a-z 0-9 _ . -)",
-			    what, s, c);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen, "%s '%s' %s", what, s, why);
+	return -EINVAL;
 }
 
 int args_mac(const char *s, char out[18], char *err, size_t errlen)
 {
-	/* Exactly six pairs of hex digits separated by ':'. */
-	if (strlen(s) != 17)
-		goto bad;
-	for (int i = 0; i < 17; i++) {
-		unsigned char c = (unsigned char)s[i];
+	uint8_t m[6];
 
-		if (i % 3 == 2) {
-			if (c != ':')
-				goto bad;
-			out[i] = ':';
-		} else {
-			if (!isxdigit(c))
-				goto bad;
-			out[i] = (char)tolower(c);
-		}
+	if (mac_parse(s, m) < 0) {
+		snprintf(err, errlen, "invalid MAC address '%s' (expected aa:bb:cc:dd:ee:ff)", s);
+		return -EINVAL;
 	}
-	out[17] = '\0';
+	mac_format(m, out);
 	return 0;
-bad:
-	snprintf(err, errlen, "invalid MAC address '%s' (expected aa:bb:cc:dd:ee:ff)", s);
-	return -EINVAL;
 }

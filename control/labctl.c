@@ -1117,7 +1117,7 @@ static json_t *lab_status_json(const struct vlab_opts *opts, const char *lab)
 				}
 				for (int a = 0; a < nd.nics[c].n_addrs; a++)
 					json_array_append_new(addrs, json_string(nd.nics[c].addrs[a]));
-				lab_mac_format(nd.nics[c].mac, mac);
+				mac_format(nd.nics[c].mac, mac);
 				json_array_append_new(
 					nics, json_pack("{s:s,s:s,s:s,s:s,s:o,s:s}", "ifname",
 							nd.nics[c].ifname, "network",

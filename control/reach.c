@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "netns.h"
 
 /* What reach_matrix() looks up for every cell, built once: the lab's IPv4
@@ -25,41 +26,26 @@ struct reach_idx {
 	int n_fwd;
 };
 
-/* Parses a plain address or, failing that, an address with a prefix. */
-static int parse_ip(const char *s, struct nsh_cidr *out)
+static bool nic_holds(const struct node_nic *nic, const struct addr_cidr *ip)
 {
-	if (nsh_parse_addr(s, out) == 0)
-		return 0;
-	return nsh_parse_cidr(s, out);
-}
-
-static bool ip_eq(const struct nsh_cidr *a, const struct nsh_cidr *b)
-{
-	size_t len = a->family == AF_INET ? 4 : 16;
-
-	return a->family == b->family && memcmp(a->addr, b->addr, len) == 0;
-}
-
-static bool nic_holds(const struct node_nic *nic, const struct nsh_cidr *ip)
-{
-	struct nsh_cidr c;
+	struct addr_cidr c;
 
 	for (int i = 0; i < nic->n_addrs; i++)
-		if (parse_ip(nic->addrs[i], &c) == 0 && ip_eq(&c, ip))
+		if (addr_parse_any(nic->addrs[i], &c) == 0 && addr_equal(&c, ip))
 			return true;
 	return false;
 }
 
 /* First address of `family` on nic into *out; false when it has none. */
-static bool nic_first(const struct node_nic *nic, int family, struct nsh_cidr *out)
+static bool nic_first(const struct node_nic *nic, int family, struct addr_cidr *out)
 {
 	for (int i = 0; i < nic->n_addrs; i++)
-		if (parse_ip(nic->addrs[i], out) == 0 && out->family == family)
+		if (addr_parse_any(nic->addrs[i], out) == 0 && out->family == family)
 			return true;
 	return false;
 }
 
-static int nic_holding(const struct node *n, const struct nsh_cidr *ip)
+static int nic_holding(const struct node *n, const struct addr_cidr *ip)
 {
 	for (int i = 0; i < n->n_nics; i++)
 		if (nic_holds(&n->nics[i], ip))
@@ -69,21 +55,21 @@ static int nic_holding(const struct node *n, const struct nsh_cidr *ip)
 
 /* The next hop of n's longest-prefix route to ip ("default" is /0; the first
  * of equally long ones). False when no route matches. */
-static bool best_via(const struct node *n, const struct nsh_cidr *ip, struct nsh_cidr *via)
+static bool best_via(const struct node *n, const struct addr_cidr *ip, struct addr_cidr *via)
 {
 	int best_plen = -1;
 
 	for (int i = 0; i < n->n_routes; i++) {
 		const struct node_route *r = &n->routes[i];
-		struct nsh_cidr dst, v;
+		struct addr_cidr dst, v;
 		int plen;
 
-		if (nsh_parse_addr(r->via, &v) != 0 || v.family != ip->family)
+		if (addr_parse(r->via, &v) != 0 || v.family != ip->family)
 			continue;
 		if (strcmp(r->dst, "default") == 0) {
 			plen = 0;
 		} else {
-			if (nsh_parse_cidr(r->dst, &dst) != 0 || !nsh_cidr_contains(&dst, ip))
+			if (addr_parse_cidr(r->dst, &dst) != 0 || !addr_contains(&dst, ip))
 				continue;
 			plen = (int)dst.plen;
 		}
@@ -96,7 +82,7 @@ static bool best_via(const struct node *n, const struct nsh_cidr *ip, struct nsh
 }
 
 /* Index of an up interface of n on `network` holding ip, or -1. */
-static int up_nic_on(const struct node *n, const char *network, const struct nsh_cidr *ip)
+static int up_nic_on(const struct node *n, const char *network, const struct addr_cidr *ip)
 {
 	for (int i = 0; i < n->n_nics; i++) {
 		const struct node_nic *c = &n->nics[i];
@@ -110,11 +96,11 @@ static int up_nic_on(const struct node *n, const char *network, const struct nsh
 /* Routed case: src S sends to ip (on D's interface dn) via a forwarding
  * node; *src_nic gets the interface S sends from. */
 static bool routed(const struct topo *t, const struct reach_idx *ix, int s, int d, int dn,
-		   const struct nsh_cidr *ip, int *src_nic)
+		   const struct addr_cidr *ip, int *src_nic)
 {
 	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
 	const char *nd = D->nics[dn].network;
-	struct nsh_cidr via, src_ip, back;
+	struct addr_cidr via, src_ip, back;
 	int si, di;
 
 	if (!best_via(S, ip, &via))
@@ -150,7 +136,7 @@ static bool routed(const struct topo *t, const struct reach_idx *ix, int s, int 
 /* Computed value, before `expect:`; *src_nic and *dst_nic get the
  * interfaces involved (-1 when none). */
 static bool computed(const struct topo *t, const struct reach_idx *ix, int s, int d,
-		     const struct nsh_cidr *ip, int *src_nic, int *dst_nic)
+		     const struct addr_cidr *ip, int *src_nic, int *dst_nic)
 {
 	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
 	const struct node_nic *dnic;
@@ -167,7 +153,7 @@ static bool computed(const struct topo *t, const struct reach_idx *ix, int s, in
 	dnic = &D->nics[dn];
 	for (int i = 0; i < S->n_nics; i++) {
 		const struct node_nic *c = &S->nics[i];
-		struct nsh_cidr any;
+		struct addr_cidr any;
 
 		if (strcmp(c->network, dnic->network) != 0)
 			continue;
@@ -220,7 +206,7 @@ static bool override(const struct topo *t, int s, int d, int src_nic, int dst_ni
 }
 
 static bool eval(const struct topo *t, const struct reach_idx *ix, int s, int d,
-		 const struct nsh_cidr *ip, int *src_nic, int *dst_nic, bool *overridden)
+		 const struct addr_cidr *ip, int *src_nic, int *dst_nic, bool *overridden)
 {
 	bool v = computed(t, ix, s, d, ip, src_nic, dst_nic);
 
@@ -237,35 +223,29 @@ static bool index_ok(const struct topo *t, int i)
 
 bool reach_expected(const struct topo *t, int src_node, int dst_node, const char *dst_addr)
 {
-	struct nsh_cidr ip;
+	struct addr_cidr ip;
 	int sn, dn;
 	bool ov;
 
 	if (!t || !dst_addr || !index_ok(t, src_node) || !index_ok(t, dst_node))
 		return false;
-	if (parse_ip(dst_addr, &ip) != 0)
+	if (addr_parse_any(dst_addr, &ip) != 0)
 		return false;
 	return eval(t, NULL, src_node, dst_node, &ip, &sn, &dn, &ov);
 }
 
 /* True when node `n` has IPv4 address `ip` on any interface. */
-static bool holds_addr(const struct node *n, const struct nsh_cidr *ip)
+static bool holds_addr(const struct node *n, const struct addr_cidr *ip)
 {
 	for (int j = 0; j < n->n_nics && j < NODE_MAX_NICS; j++)
 		for (int k = 0; k < n->nics[j].n_addrs && k < NODE_MAX_ADDRS; k++) {
-			struct nsh_cidr a;
+			struct addr_cidr a;
 
-			if (parse_ip(n->nics[j].addrs[k], &a) == 0 && a.family == ip->family &&
+			if (addr_parse_any(n->nics[j].addrs[k], &a) == 0 && a.family == ip->family &&
 			    memcmp(a.addr, ip->addr, 4) == 0)
 				return true;
 		}
 	return false;
-}
-
-static uint32_t v4_host(const struct nsh_cidr *a)
-{
-	return (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 | (uint32_t)a->addr[2] << 8 |
-	       a->addr[3];
 }
 
 static int holder_cmp(const void *a, const void *b)
@@ -302,11 +282,11 @@ static int idx_build(const struct topo *t, struct reach_idx *ix)
 			ix->fwd[ix->n_fwd++] = i;
 		for (int j = 0; j < n->n_nics && j < NODE_MAX_NICS; j++)
 			for (int k = 0; k < n->nics[j].n_addrs && k < NODE_MAX_ADDRS; k++) {
-				struct nsh_cidr a;
+				struct addr_cidr a;
 
-				if (parse_ip(n->nics[j].addrs[k], &a) == 0 && a.family == AF_INET)
+				if (addr_parse_any(n->nics[j].addrs[k], &a) == 0 && a.family == AF_INET)
 					ix->v4[ix->n_v4++] =
-					    (struct v4_holder){.ip = v4_host(&a), .node = i};
+					    (struct v4_holder){.ip = addr_v4(&a), .node = i};
 			}
 	}
 	qsort(ix->v4, (size_t)ix->n_v4, sizeof(*ix->v4), holder_cmp);
@@ -316,9 +296,9 @@ static int idx_build(const struct topo *t, struct reach_idx *ix)
 /* True when node d's address `ip`, not expected reachable from s, is held by
  * another node that s reaches: a ping of it would be answered there. */
 static bool shadowed(const struct topo *t, const struct reach_idx *ix, int s, int d,
-		     const struct nsh_cidr *ip)
+		     const struct addr_cidr *ip)
 {
-	uint32_t key = v4_host(ip);
+	uint32_t key = addr_v4(ip);
 	int lo = 0, hi = ix->n_v4;
 	int src_nic, dn;
 	bool ovr;
@@ -360,12 +340,12 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 
 				for (int k = 0; k < nic->n_addrs && k < NODE_MAX_ADDRS; k++) {
 					struct reach_cell *c;
-					struct nsh_cidr ip;
+					struct addr_cidr ip;
 					int src_nic, dn;
 					bool expect, ovr;
 					size_t len;
 
-					if (parse_ip(nic->addrs[k], &ip) != 0 ||
+					if (addr_parse_any(nic->addrs[k], &ip) != 0 ||
 					    ip.family != AF_INET)
 						continue;
 					/* an address the source holds itself (tenants

@@ -18,7 +18,10 @@
 
 #include <yaml.h>
 
+#include "addr.h"
 #include "gcfg.h"
+#include "mac.h"
+#include "name.h"
 #include "netns.h"
 
 #define TOPO_LAB_NAME_MAX 20	    /* lab names prefix namespace and interface names */
@@ -40,7 +43,7 @@ struct nic_src {
 	struct pos at;			    /* the interface entry */
 	struct pos net_at;		    /* its `network:` value */
 	struct pos ip_at[NODE_MAX_ADDRS];   /* each given address */
-	struct nsh_cidr ip[NODE_MAX_ADDRS]; /* parsed given addresses */
+	struct addr_cidr ip[NODE_MAX_ADDRS]; /* parsed given addresses */
 	bool ip_ok[NODE_MAX_ADDRS];	    /* address parsed */
 	struct pos mac_at;
 	struct pos name_at; /* `name:` value, or the entry when defaulted */
@@ -52,7 +55,7 @@ struct nic_src {
 struct route_src {
 	struct pos to_at, via_at;
 	bool to_ok, via_ok;
-	struct nsh_cidr to, via;
+	struct addr_cidr to, via;
 	bool to_default;
 };
 
@@ -66,7 +69,7 @@ struct net_src {
 	struct pos vni_at, subnet_at;
 	bool vni_given;	   /* valid vni given */
 	bool subnet_given; /* valid subnet given */
-	struct nsh_cidr subnet;
+	struct addr_cidr subnet;
 	bool has_subnet;    /* given, taken from an address, or assigned */
 	struct pos from_at; /* when taken from an interface address: that address */
 	char from[NODE_ADDR_MAX];
@@ -391,25 +394,6 @@ static bool want_bool(struct pctx *c, yaml_node_t *v, const char *what, const ch
 
 /* ---- names, addresses, MACs ---- */
 
-static bool name_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '_' || ch == '.' || ch == '-';
-}
-
-/* 1..max chars of [A-Za-z0-9_.-], not starting with '.' or '-'. */
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!name_char(s[i]))
-			return false;
-	return true;
-}
-
 static bool lab_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -420,40 +404,6 @@ static bool lab_name_ok(const char *s)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
 			return false;
 	return true;
-}
-
-/* "aa:bb:cc:dd:ee:ff", either case. */
-static bool parse_mac(const char *s, uint8_t mac[6])
-{
-	if (strlen(s) != 17)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		unsigned int v = 0;
-
-		for (int k = 0; k < 2; k++) {
-			char ch = s[i * 3 + k];
-
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= (unsigned int)(ch - '0');
-			else if (ch >= 'a' && ch <= 'f')
-				v |= (unsigned int)(ch - 'a' + 10);
-			else if (ch >= 'A' && ch <= 'F')
-				v |= (unsigned int)(ch - 'A' + 10);
-			else
-				return false;
-		}
-		if (i < 5 && s[i * 3 + 2] != ':')
-			return false;
-		mac[i] = (uint8_t)v;
-	}
-	return true;
-}
-
-static uint32_t v4(const struct nsh_cidr *a)
-{
-	return (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 | (uint32_t)a->addr[2] << 8 |
-	       a->addr[3];
 }
 
 static uint32_t v4mask(unsigned int plen)
@@ -467,20 +417,10 @@ static void v4str(uint32_t a, unsigned int plen, char *buf, size_t len)
 		 plen);
 }
 
-/* The address without its prefix, canonical (inet_ntop). */
-static void addr_str(const struct nsh_cidr *a, char *buf, size_t len)
-{
-	char tmp[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(a->family, a->addr, tmp, sizeof(tmp)))
-		tmp[0] = '\0';
-	snprintf(buf, len, "%s", tmp);
-}
-
 /* "a/p" with the host bits of c cleared. */
-static void network_str(const struct nsh_cidr *c, char *buf, size_t len)
+static void network_str(const struct addr_cidr *c, char *buf, size_t len)
 {
-	struct nsh_cidr n = *c;
+	struct addr_cidr n = *c;
 	unsigned int bytes = c->family == AF_INET ? 4 : 16;
 	char tmp[INET6_ADDRSTRLEN];
 
@@ -497,7 +437,7 @@ static void network_str(const struct nsh_cidr *c, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", tmp, c->plen);
 }
 
-static bool same_addr(const struct nsh_cidr *a, const struct nsh_cidr *b)
+static bool same_addr(const struct addr_cidr *a, const struct addr_cidr *b)
 {
 	return a->family == b->family && !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16);
 }
@@ -613,13 +553,13 @@ static void parse_net(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 	x = map_get(c, v, "subnet");
 	if (x) {
 		const char *s = want_str(c, x, what, "subnet", "an IPv4 CIDR such as 10.0.0.0/24");
-		struct nsh_cidr sn;
+		struct addr_cidr sn;
 		char fix[NODE_ADDR_MAX + 8];
 
 		src->subnet_at = ypos(x);
 		if (!s)
 			return;
-		if (nsh_parse_cidr(s, &sn) < 0 || sn.family != AF_INET) {
+		if (addr_parse_cidr(s, &sn) < 0 || sn.family != AF_INET) {
 			add_err(c->errs, ypos(x),
 				"%s: subnet \"%.48s\" is not an IPv4 CIDR: write it like "
 				"10.0.0.0/24",
@@ -628,7 +568,7 @@ static void parse_net(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 			add_err(c->errs, ypos(x),
 				"%s: subnet %s is too large: use a prefix of /1 to /32, e.g. /24",
 				what, s);
-		} else if (!nsh_cidr_is_network(&sn)) {
+		} else if (!addr_is_network(&sn)) {
 			network_str(&sn, fix, sizeof(fix));
 			add_err(c->errs, ypos(x), "%s: subnet %s has host bits set: use %s", what,
 				s, fix);
@@ -722,13 +662,13 @@ static void parse_nic(struct pctx *c, int ni, int idx, yaml_node_t *m)
 			list = items;
 		}
 		for (int k = 0; k < count; k++) {
-			struct nsh_cidr a;
+			struct addr_cidr a;
 
 			s = want_str(c, list[k], what, "ip",
 				     "a CIDR such as 10.0.0.5/24, or a list of them");
 			if (!s)
 				continue;
-			if (nsh_parse_cidr(s, &a) < 0) {
+			if (addr_parse_cidr(s, &a) < 0) {
 				add_err(c->errs, ypos(list[k]),
 					"%s: address \"%.48s\" is not in CIDR form: write it like "
 					"10.0.0.5/24 or fd00::5/64",
@@ -748,7 +688,7 @@ static void parse_nic(struct pctx *c, int ni, int idx, yaml_node_t *m)
 	x = map_get(c, m, "mac");
 	if (x && (s = want_str(c, x, what, "mac", "a MAC address such as 52:54:00:12:34:56"))) {
 		src->mac_at = ypos(x);
-		if (!parse_mac(s, nic->mac)) {
+		if (mac_parse(s, nic->mac) < 0) {
 			memset(nic->mac, 0, 6);
 			add_err(c->errs, ypos(x),
 				"%s: MAC \"%.40s\" is not valid: write six hex bytes like "
@@ -821,12 +761,12 @@ static void parse_route(struct pctx *c, int ni, int idx, yaml_node_t *m)
 		snprintf(r->dst, sizeof(r->dst), "%.47s", s);
 		if (!strcmp(s, "default")) {
 			src->to_default = src->to_ok = true;
-		} else if (nsh_parse_cidr(s, &src->to) < 0) {
+		} else if (addr_parse_cidr(s, &src->to) < 0) {
 			add_err(c->errs, ypos(x),
 				"%s: to \"%.48s\" is not a CIDR: write it like 10.2.0.0/24, or "
 				"default",
 				what, s);
-		} else if (!nsh_cidr_is_network(&src->to)) {
+		} else if (!addr_is_network(&src->to)) {
 			network_str(&src->to, fix, sizeof(fix));
 			add_err(c->errs, ypos(x), "%s: to %s has host bits set: use %s", what, s,
 				fix);
@@ -841,7 +781,7 @@ static void parse_route(struct pctx *c, int ni, int idx, yaml_node_t *m)
 	} else if ((s = want_str(c, x, what, "via", "an address such as 10.0.0.1"))) {
 		src->via_at = ypos(x);
 		snprintf(r->via, sizeof(r->via), "%.47s", s);
-		if (nsh_parse_addr(s, &src->via) < 0)
+		if (addr_parse(s, &src->via) < 0)
 			add_err(c->errs, ypos(x),
 				"%s: via \"%.48s\" is not an address: write the next hop like "
 				"10.0.0.1 (no /prefix)",
@@ -1253,7 +1193,7 @@ static void assign_subnets(struct pctx *c)
 					ns->subnet = s->ip[a];
 					network_str(&s->ip[a], t->nets[i].subnet,
 						    sizeof(t->nets[i].subnet));
-					nsh_parse_cidr(t->nets[i].subnet, &ns->subnet);
+					addr_parse_cidr(t->nets[i].subnet, &ns->subnet);
 					ns->has_subnet = true;
 					ns->from_at = s->ip_at[a];
 					snprintf(ns->from, sizeof(ns->from), "%s",
@@ -1275,7 +1215,7 @@ static void assign_subnets(struct pctx *c)
 			clash = false;
 			for (int j = 0; j < t->n_nets && !clash; j++)
 				clash = c->net[j].has_subnet &&
-					v4_overlap(cand, 24, v4(&c->net[j].subnet),
+					v4_overlap(cand, 24, addr_v4(&c->net[j].subnet),
 						   c->net[j].subnet.plen);
 			if (clash)
 				cand += 256;
@@ -1287,7 +1227,7 @@ static void assign_subnets(struct pctx *c)
 			continue;
 		}
 		v4str(cand, 24, t->nets[i].subnet, sizeof(t->nets[i].subnet));
-		nsh_parse_cidr(t->nets[i].subnet, &ns->subnet);
+		addr_parse_cidr(t->nets[i].subnet, &ns->subnet);
 		ns->has_subnet = true;
 		t->nets[i].subnet_auto = true;
 		cand += 256;
@@ -1317,12 +1257,12 @@ static void check_given_addrs(struct pctx *c)
 					 ns->from, ns->from_at.line);
 			nic_label(n, k, label, sizeof(label));
 			for (int a = 0; a < n->nics[k].n_addrs; a++) {
-				uint32_t ad, net = v4(&ns->subnet), m = v4mask(ns->subnet.plen);
+				uint32_t ad, net = addr_v4(&ns->subnet), m = v4mask(ns->subnet.plen);
 				char fix[NODE_ADDR_MAX];
 
 				if (!s->ip_ok[a] || s->ip[a].family != AF_INET)
 					continue;
-				ad = v4(&s->ip[a]);
+				ad = addr_v4(&s->ip[a]);
 				if ((ad & m) != net) {
 					add_err(c->errs, s->ip_at[a],
 						"%s: address %s is outside subnet %s of network "
@@ -1334,7 +1274,7 @@ static void check_given_addrs(struct pctx *c)
 				if (s->ip[a].plen != ns->subnet.plen) {
 					char host[INET6_ADDRSTRLEN];
 
-					addr_str(&s->ip[a], host, sizeof(host));
+					addr_format(&s->ip[a], host, sizeof(host));
 					snprintf(fix, sizeof(fix), "%s/%u", host, ns->subnet.plen);
 					add_err(c->errs, s->ip_at[a],
 						"%s: address %s has prefix /%u but subnet %s of "
@@ -1391,7 +1331,7 @@ static void check_dup_addrs(struct pctx *c)
 							if (!os->ip_ok[b] ||
 							    !same_addr(&os->ip[b], &s->ip[a]))
 								continue;
-							addr_str(&s->ip[a], host, sizeof(host));
+							addr_format(&s->ip[a], host, sizeof(host));
 							add_err(
 							    c->errs, s->ip_at[a],
 							    "%s: address %s is already used on "
@@ -1423,7 +1363,7 @@ static bool v4_used(struct pctx *c, int net, uint32_t ad)
 				continue;
 			for (int a = 0; a < t->nodes[ni].nics[k].n_addrs; a++)
 				if (s->ip_ok[a] && s->ip[a].family == AF_INET &&
-				    v4(&s->ip[a]) == ad)
+				    addr_v4(&s->ip[a]) == ad)
 					return true;
 		}
 	return false;
@@ -1439,7 +1379,7 @@ static void assign_addrs(struct pctx *c)
 		struct net_src *ns = &c->net[i];
 
 		if (ns->has_subnet)
-			ns->next_host = v4(&ns->subnet) + (ns->subnet.plen <= 30 ? 1 : 0);
+			ns->next_host = addr_v4(&ns->subnet) + (ns->subnet.plen <= 30 ? 1 : 0);
 	}
 	for (int ni = 0; ni < t->n_nodes; ni++) {
 		struct node *n = &t->nodes[ni];
@@ -1453,13 +1393,13 @@ static void assign_addrs(struct pctx *c)
 			if (s->ip_given || s->net < 0 || !c->net[s->net].has_subnet)
 				continue;
 			ns = &c->net[s->net];
-			last = v4(&ns->subnet) | ~v4mask(ns->subnet.plen);
+			last = addr_v4(&ns->subnet) | ~v4mask(ns->subnet.plen);
 			if (ns->subnet.plen <= 30)
 				last--;
 			ad = ns->next_host;
 			while (ad <= last && ad != 0 && v4_used(c, s->net, ad))
 				ad++;
-			if (ad > last || ad == 0 || ad < v4(&ns->subnet)) {
+			if (ad > last || ad == 0 || ad < addr_v4(&ns->subnet)) {
 				add_err(c->errs, s->at,
 					"%s: no free address left in subnet %s of network \"%s\": "
 					"give the network a larger subnet",
@@ -1469,7 +1409,7 @@ static void assign_addrs(struct pctx *c)
 				continue;
 			}
 			v4str(ad, ns->subnet.plen, n->nics[k].addrs[0], NODE_ADDR_MAX);
-			nsh_parse_cidr(n->nics[k].addrs[0], &s->ip[0]);
+			addr_parse_cidr(n->nics[k].addrs[0], &s->ip[0]);
 			s->ip_ok[0] = true;
 			s->ip_at[0] = s->at;
 			n->nics[k].n_addrs = 1;
@@ -1540,7 +1480,7 @@ static void check_routes(struct pctx *c)
 				for (int a = 0; a < n->nics[k].n_addrs; a++) {
 					if (!s->ip_ok[a])
 						continue;
-					if (nsh_cidr_contains(&s->ip[a], &rs->via)) {
+					if (addr_contains(&s->ip[a], &rs->via)) {
 						onlink = true;
 						break;
 					}

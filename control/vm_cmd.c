@@ -122,7 +122,7 @@ int vmcmd_parse_nic(const char *spec, struct node_nic *nic, char *err, size_t er
 			}
 			snprintf(nic->addrs[nic->n_addrs++], NODE_ADDR_MAX, "%s", val);
 		} else if (strcmp(key, "mac") == 0) {
-			if (args_mac(val, mac, err, errlen) < 0 || lab_mac_parse(mac, nic->mac) < 0)
+			if (args_mac(val, mac, err, errlen) < 0 || mac_parse(mac, nic->mac) < 0)
 				return -EINVAL;
 			if (nic->mac[0] & 1) {
 				snprintf(err, errlen, "--nic mac: %s is a multicast address", val);
@@ -600,7 +600,7 @@ static json_t *status_json(const char *lab, const char *name)
 
 			for (int k = 0; k < n.nics[i].n_addrs; k++)
 				json_array_append_new(addrs, json_string(n.nics[i].addrs[k]));
-			lab_mac_format(n.nics[i].mac, mac);
+			mac_format(n.nics[i].mac, mac);
 			json_array_append_new(nics, json_pack("{s:s,s:s,s:s,s:s,s:o}", "ifname",
 							      n.nics[i].ifname, "mac", mac,
 							      "network", n.nics[i].network, "port",

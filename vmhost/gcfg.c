@@ -10,12 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
+#include "name.h"
+
 /* A parsed address: family, raw bytes, prefix length (-1 = none given). */
-struct gcfg_addr {
-	int family;
-	unsigned char raw[16];
-	int plen;
-};
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -38,73 +36,6 @@ static bool terminated(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-static bool name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
-}
-
-/* 1..max chars of [A-Za-z0-9_.-], not "." or "..". */
-static bool valid_name(const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (i >= max || !name_char(s[i]))
-			return false;
-	return i > 0 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
-
-/* Parses "ADDR" (want_plen false) or "ADDR/PLEN" (want_plen true). */
-static bool parse_addr(const char *s, bool want_plen, struct gcfg_addr *a)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
-	int max, plen = 0;
-	const char *p;
-
-	if ((slash != NULL) != want_plen || hlen == 0 || hlen >= sizeof(host))
-		return false;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, a->raw) == 1) {
-		a->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, a->raw) == 1) {
-		a->family = AF_INET6;
-		max = 128;
-	} else {
-		return false;
-	}
-	a->plen = -1;
-	if (!slash)
-		return true;
-	p = slash + 1;
-	if (*p == '\0' || strlen(p) > 3)
-		return false;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		plen = plen * 10 + (*p - '0');
-	}
-	if (plen > max)
-		return false;
-	a->plen = plen;
-	return true;
-}
-
-/* True when no bit after the prefix is set (a valid route destination). */
-static bool no_host_bits(const struct gcfg_addr *a)
-{
-	int bits = a->family == AF_INET ? 32 : 128;
-
-	for (int i = a->plen; i < bits; i++)
-		if (a->raw[i / 8] & (0x80 >> (i % 8)))
-			return false;
-	return true;
-}
-
 static const char *family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
@@ -113,10 +44,10 @@ static const char *family_name(int family)
 static int validate_nic(const struct node_nic *nic, int idx, char *err, size_t errlen)
 {
 	static const uint8_t zero[6];
-	struct gcfg_addr a;
+	struct addr_cidr a;
 
 	if (!terminated(nic->ifname, sizeof(nic->ifname)) ||
-	    !valid_name(nic->ifname, sizeof(nic->ifname) - 1))
+	    !name_ok(nic->ifname, sizeof(nic->ifname) - 1))
 		return fail(err, errlen,
 			    "nic %d: bad interface name (1..15 characters of A-Z a-z 0-9 _ . -)",
 			    idx);
@@ -134,7 +65,7 @@ static int validate_nic(const struct node_nic *nic, int idx, char *err, size_t e
 		if (!terminated(nic->addrs[i], sizeof(nic->addrs[i])))
 			return fail(err, errlen, "nic %s: address %d is not terminated",
 				    nic->ifname, i);
-		if (!parse_addr(nic->addrs[i], true, &a))
+		if (addr_parse_cidr(nic->addrs[i], &a) < 0)
 			return fail(err, errlen,
 				    "nic %s: bad address '%s' (want ADDR/PREFIXLEN, IPv4 or IPv6)",
 				    nic->ifname, nic->addrs[i]);
@@ -144,21 +75,21 @@ static int validate_nic(const struct node_nic *nic, int idx, char *err, size_t e
 
 static int validate_route(const struct node_route *r, int idx, char *err, size_t errlen)
 {
-	struct gcfg_addr dst, via;
+	struct addr_cidr dst, via;
 
 	if (!terminated(r->dst, sizeof(r->dst)) || !terminated(r->via, sizeof(r->via)))
 		return fail(err, errlen, "route %d: field is not terminated", idx);
-	if (!parse_addr(r->via, false, &via))
+	if (addr_parse(r->via, &via) < 0)
 		return fail(err, errlen,
 			    "route %s: bad next hop '%s' (want an IPv4 or IPv6 address)", r->dst,
 			    r->via);
 	if (strcmp(r->dst, "default") == 0)
 		return 0;
-	if (!parse_addr(r->dst, true, &dst))
+	if (addr_parse_cidr(r->dst, &dst) < 0)
 		return fail(err, errlen,
 			    "route %d: bad destination '%s' (want ADDR/PREFIXLEN or default)", idx,
 			    r->dst);
-	if (!no_host_bits(&dst))
+	if (!addr_is_network(&dst))
 		return fail(err, errlen, "route %s: destination has host bits set", r->dst);
 	if (dst.family != via.family)
 		return fail(err, errlen, "route %s: next hop %s is %s, destination is %s", r->dst,
@@ -172,7 +103,7 @@ int gcfg_validate(const struct node *n, char *err, size_t errlen)
 
 	if (err && errlen > 0)
 		err[0] = '\0';
-	if (!terminated(n->name, sizeof(n->name)) || !valid_name(n->name, NODE_NAME_MAX - 1))
+	if (!terminated(n->name, sizeof(n->name)) || !name_ok(n->name, NODE_NAME_MAX - 1))
 		return fail(err, errlen, "bad node name (1..%d characters of A-Z a-z 0-9 _ . -)",
 			    NODE_NAME_MAX - 1);
 	if (n->n_nics < 0 || n->n_nics > NODE_MAX_NICS)
@@ -233,12 +164,15 @@ static void put(struct gcfg_out *o, const char *fmt, ...)
 static void put_addr(struct gcfg_out *o, const char *text, bool with_plen)
 {
 	char s[INET6_ADDRSTRLEN];
-	struct gcfg_addr a;
+	struct addr_cidr a;
 
-	parse_addr(text, with_plen, &a); /* validated before */
-	inet_ntop(a.family, a.raw, s, sizeof(s));
-	if (a.plen >= 0)
-		put(o, "%s/%d", s, a.plen);
+	if (with_plen) /* validated before */
+		addr_parse_cidr(text, &a);
+	else
+		addr_parse(text, &a);
+	addr_format(&a, s, sizeof(s));
+	if (with_plen)
+		put(o, "%s/%u", s, a.plen);
 	else
 		put(o, "%s", s);
 }

@@ -52,28 +52,6 @@ int lab_mkdirs(const char *path)
 	return 0;
 }
 
-int lab_mac_parse(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char tail;
-
-	if (s == NULL || strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 17; i++)
-		if (i % 3 == 2 && s[i] != ':')
-			return -EINVAL;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	return 0;
-}
-
-void lab_mac_format(const uint8_t m[6], char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 json_t *lab_node_to_json(const struct node *n)
 {
 	json_t *nics = json_array(), *routes = json_array();
@@ -86,7 +64,7 @@ json_t *lab_node_to_json(const struct node *n)
 
 		for (int a = 0; a < c->n_addrs; a++)
 			json_array_append_new(addrs, json_string(c->addrs[a]));
-		lab_mac_format(c->mac, mac);
+		mac_format(c->mac, mac);
 		json_array_append_new(nics, json_pack("{s:s,s:s,s:i,s:o,s:s,s:s,s:s,s:b}", "ifname",
 						      c->ifname, "mac", mac, "mtu", (int)c->mtu,
 						      "addrs", addrs, "network", c->network, "port",
@@ -165,7 +143,7 @@ int lab_node_from_json(json_t *j, struct node *n, char *err, size_t errlen)
 		    get_str(v, "port", c->port, sizeof(c->port), err, errlen) ||
 		    get_str(v, "sock", c->sock, sizeof(c->sock), err, errlen))
 			return -EINVAL;
-		if (lab_mac_parse(mac, c->mac) < 0) {
+		if (mac_parse(mac, c->mac) < 0) {
 			snprintf(err, errlen, "NIC %zu: bad MAC \"%s\"", i, mac);
 			return -EINVAL;
 		}

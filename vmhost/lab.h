@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "mac.h"
 #include "node.h"
 
 /* What was made for a node, besides files in its directory. */
@@ -54,8 +55,5 @@ int lab_list_all(char (**names)[NODE_NAME_MAX]);
 json_t *lab_node_to_json(const struct node *n);
 int lab_node_from_json(json_t *j, struct node *n, char *err, size_t errlen);
 
-/* MAC helpers: "52:54:00:..." <-> bytes. 0 or -EINVAL. */
-int lab_mac_parse(const char *s, uint8_t mac[6]);
-void lab_mac_format(const uint8_t mac[6], char buf[18]);
 
 #endif

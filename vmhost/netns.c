@@ -13,6 +13,8 @@
 #endif
 #include "netns.h"
 
+#include "name.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -58,128 +60,19 @@
 
 /* ---- Pure helpers ---- */
 
-static bool is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static int addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-int nsh_parse_addr(const char *s, struct nsh_cidr *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -EINVAL;
-	if (inet_pton(AF_INET, s, out->addr) == 1) {
-		out->family = AF_INET;
-		out->plen = 32;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, out->addr) == 1) {
-		out->family = AF_INET6;
-		out->plen = 128;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-int nsh_parse_cidr(const char *s, struct nsh_cidr *out)
-{
-	char buf[INET6_ADDRSTRLEN];
-	const char *slash, *p;
-	unsigned int plen = 0;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -EINVAL;
-	slash = strchr(s, '/');
-	if (!slash)
-		return -EINVAL;
-	n = (size_t)(slash - s);
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (nsh_parse_addr(buf, out) < 0)
-		return -EINVAL;
-	p = slash + 1;
-	if (*p == '\0' || strlen(p) > 3)
-		return -EINVAL;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		plen = plen * 10 + (unsigned int)(*p - '0');
-	}
-	if (plen > out->plen)
-		return -EINVAL;
-	out->plen = plen;
-	return 0;
-}
-
-/* True when the first `bits` bits of a and b are equal. */
-static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned int bits)
-{
-	unsigned int bytes = bits / 8, rest = bits % 8;
-	uint8_t mask;
-
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (a[bytes] & mask) == (b[bytes] & mask);
-}
-
-bool nsh_cidr_contains(const struct nsh_cidr *net, const struct nsh_cidr *a)
-{
-	if (net->family != a->family)
-		return false;
-	return prefix_equal(net->addr, a->addr, net->plen);
-}
-
-bool nsh_cidr_is_network(const struct nsh_cidr *c)
-{
-	unsigned int bits = (unsigned int)addr_len(c->family) * 8;
-
-	for (unsigned int i = c->plen; i < bits; i++)
-		if (c->addr[i / 8] & (0x80 >> (i % 8)))
-			return false;
-	return true;
-}
-
 int nsh_check_name(const char *nsname)
 {
-	size_t n;
-
-	if (!nsname)
-		return -EINVAL;
-	n = strlen(nsname);
-	if (n == 0 || n >= NSH_NAME_MAX || nsname[0] == '.' || nsname[0] == '-')
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!is_alnum(nsname[i]) && nsname[i] != '_' && nsname[i] != '.' &&
-		    nsname[i] != '-')
-			return -EINVAL;
-	return 0;
+	return name_ok(nsname, NSH_NAME_MAX - 1) ? 0 : -EINVAL;
 }
 
 int nsh_outer_name(const char *prefix, int index, char *buf, size_t len)
 {
-	size_t n;
 	int w;
 
-	if (!prefix || index < 0 || index > 99)
+	/* an interface name: no dots (sysctl paths use them as separators) */
+	if (!prefix || index < 0 || index > 99 || !name_ok(prefix, NSH_OUTER_PREFIX_MAX) ||
+	    strchr(prefix, '.'))
 		return -EINVAL;
-	n = strlen(prefix);
-	if (n == 0 || n > NSH_OUTER_PREFIX_MAX)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!is_alnum(prefix[i]) && prefix[i] != '_' && prefix[i] != '-')
-			return -EINVAL;
 	w = snprintf(buf, len, "%se%d", prefix, index);
 	if (w < 0 || (size_t)w >= len)
 		return -ENAMETOOLONG;
@@ -213,16 +106,16 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Route destination: "default" takes the family of the next hop. */
-static int parse_route(const struct node_route *r, struct nsh_cidr *dst, struct nsh_cidr *via)
+static int parse_route(const struct node_route *r, struct addr_cidr *dst, struct addr_cidr *via)
 {
-	if (nsh_parse_addr(r->via, via) < 0)
+	if (addr_parse(r->via, via) < 0)
 		return -EINVAL;
 	if (!strcmp(r->dst, "default")) {
 		memset(dst, 0, sizeof(*dst));
 		dst->family = via->family;
 		return 0;
 	}
-	if (nsh_parse_cidr(r->dst, dst) < 0)
+	if (addr_parse_cidr(r->dst, dst) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -276,9 +169,9 @@ int nsh_check_node(const struct node *n, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		for (int a = 0; a < nic->n_addrs; a++) {
-			struct nsh_cidr c;
+			struct addr_cidr c;
 
-			if (nsh_parse_cidr(nic->addrs[a], &c) < 0) {
+			if (addr_parse_cidr(nic->addrs[a], &c) < 0) {
 				set_err(err, errlen,
 					"node %s: %s: address '%.*s' is not an IPv4 or IPv6 "
 					"CIDR (e.g. 10.0.0.1/24)",
@@ -294,9 +187,9 @@ int nsh_check_node(const struct node *n, char *err, size_t errlen)
 	}
 	for (int i = 0; i < n->n_routes; i++) {
 		const struct node_route *r = &n->routes[i];
-		struct nsh_cidr dst, via;
+		struct addr_cidr dst, via;
 
-		if (nsh_parse_addr(r->via, &via) < 0) {
+		if (addr_parse(r->via, &via) < 0) {
 			set_err(err, errlen,
 				"node %s: route %.*s: next hop '%.*s' is not an "
 				"IPv4 or IPv6 address",
@@ -314,7 +207,7 @@ int nsh_check_node(const struct node *n, char *err, size_t errlen)
 				n->name, r->dst, r->via);
 			return -EINVAL;
 		}
-		if (!nsh_cidr_is_network(&dst)) {
+		if (!addr_is_network(&dst)) {
 			set_err(err, errlen,
 				"node %s: route destination %s has host bits set (use the "
 				"network address)",
@@ -325,14 +218,14 @@ int nsh_check_node(const struct node *n, char *err, size_t errlen)
 	return 0;
 }
 
-int nsh_route_nic(const struct node *n, const struct nsh_cidr *via)
+int nsh_route_nic(const struct node *n, const struct addr_cidr *via)
 {
 	for (int i = 0; i < n->n_nics; i++)
 		for (int a = 0; a < n->nics[i].n_addrs; a++) {
-			struct nsh_cidr c;
+			struct addr_cidr c;
 
-			if (nsh_parse_cidr(n->nics[i].addrs[a], &c) == 0 &&
-			    nsh_cidr_contains(&c, via))
+			if (addr_parse_cidr(n->nics[i].addrs[a], &c) == 0 &&
+			    addr_contains(&c, via))
 				return i;
 		}
 	if (via->family == AF_INET6 && via->addr[0] == 0xfe && (via->addr[1] & 0xc0) == 0x80 &&
@@ -672,7 +565,7 @@ out_put:
 	return ret;
 }
 
-static struct nl_addr *cidr_to_nl(const struct nsh_cidr *a)
+static struct nl_addr *cidr_to_nl(const struct addr_cidr *a)
 {
 	struct nl_addr *na = nl_addr_build(a->family, a->addr, (size_t)addr_len(a->family));
 
@@ -681,7 +574,7 @@ static struct nl_addr *cidr_to_nl(const struct nsh_cidr *a)
 	return na;
 }
 
-static int addr_add(struct nlctx *c, int ifindex, const struct nsh_cidr *a)
+static int addr_add(struct nlctx *c, int ifindex, const struct addr_cidr *a)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
 	struct nl_addr *local = cidr_to_nl(a), *brd = NULL;
@@ -697,7 +590,7 @@ static int addr_add(struct nlctx *c, int ifindex, const struct nsh_cidr *a)
 	rtnl_addr_set_prefixlen(ra, (int)a->plen);
 	if (a->family == AF_INET && a->plen <= 30) {
 		/* like `ip address add ... brd +` */
-		struct nsh_cidr b = *a;
+		struct addr_cidr b = *a;
 
 		for (unsigned int i = a->plen; i < 32; i++)
 			b.addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
@@ -721,7 +614,7 @@ out_put:
 	return ret;
 }
 
-static int route_add(struct nlctx *c, const struct nsh_cidr *dst, const struct nsh_cidr *via,
+static int route_add(struct nlctx *c, const struct addr_cidr *dst, const struct addr_cidr *via,
 		     int oif)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
@@ -994,9 +887,9 @@ int nsh_create(const struct node *n, const char *nsname, const char *outer_prefi
 			}
 		}
 		for (int a = 0; a < nic->n_addrs; a++) {
-			struct nsh_cidr c;
+			struct addr_cidr c;
 
-			nsh_parse_cidr(nic->addrs[a], &c); /* checked by nsh_check_node */
+			addr_parse_cidr(nic->addrs[a], &c); /* checked by nsh_check_node */
 			ret = addr_add(&inner, ifindex, &c);
 			if (ret < 0) {
 				set_err(err, errlen, "node %s: add address %s to %s: %s", n->name,
@@ -1008,7 +901,7 @@ int nsh_create(const struct node *n, const char *nsname, const char *outer_prefi
 	}
 	for (int i = 0; i < n->n_routes; i++) {
 		const struct node_route *r = &n->routes[i];
-		struct nsh_cidr dst, via;
+		struct addr_cidr dst, via;
 		int nic, oif = 0;
 
 		parse_route(r, &dst, &via); /* checked by nsh_check_node */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "node.h"
 
 #define NSH_RUN_DIR	     "/run/netns" /* where iproute2 keeps named namespaces */
@@ -122,27 +123,6 @@ int nsh_exec_interactive(const char *nsname, const char *const argv[]);
  * current values) when they are high enough. */
 bool nsh_neigh_limits(long entries, long cur2, long cur3, long *new2, long *new3);
 
-/* An IPv4 or IPv6 address with a prefix length. */
-struct nsh_cidr {
-	int family;	   /* AF_INET or AF_INET6 */
-	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
-	unsigned int plen; /* prefix length, 0..32 or 0..128 */
-};
-
-/* Parses "10.0.0.1/24" or "2001:db8::1/64" (the prefix is required).
- * Returns 0 or -EINVAL. */
-int nsh_parse_cidr(const char *s, struct nsh_cidr *out);
-
-/* Parses a plain address "10.0.0.1" or "fe80::1" (plen = 32 or 128).
- * Returns 0 or -EINVAL. */
-int nsh_parse_addr(const char *s, struct nsh_cidr *out);
-
-/* True when `a` lies in the subnet of `net` (same family, first net->plen
- * bits equal). */
-bool nsh_cidr_contains(const struct nsh_cidr *net, const struct nsh_cidr *a);
-
-/* True when bits of c->addr beyond c->plen are zero (a route destination). */
-bool nsh_cidr_is_network(const struct nsh_cidr *c);
 
 /* Namespace name check: 1..NSH_NAME_MAX-1 chars of [A-Za-z0-9_.-], not
  * starting with '.' or '-'. Returns 0 or -EINVAL. */
@@ -164,6 +144,6 @@ int nsh_check_node(const struct node *n, char *err, size_t errlen);
 /* Index of the NIC of `n` to which route next hop `via` belongs: the first
  * NIC with an address whose subnet holds `via`; for an IPv6 link-local `via`
  * the only NIC when there is one. -1 when none (the kernel decides). */
-int nsh_route_nic(const struct node *n, const struct nsh_cidr *via);
+int nsh_route_nic(const struct node *n, const struct addr_cidr *via);
 
 #endif /* VLAB_NETNS_H */

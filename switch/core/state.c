@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "ctl.h"
+#include "mac.h"
 #include "port.h"
 
 struct static_ctx {
@@ -31,7 +32,10 @@ static void static_cb(const struct fdb_entry_view *e, void *arg)
 
 	if (!e->is_static || !ctx->sw->port[e->port].used)
 		return;
-	fdb_mac_format(e->mac, mac);
+	uint8_t b[6];
+
+	mac_from_u64(e->mac, b);
+	mac_format(b, mac);
 	json_array_append_new(ctx->arr, json_pack("{s:s,s:s,s:s}", "network",
 						  ctx->sw->net[e->net].name, "mac", mac, "port",
 						  ctx->sw->port[e->port].conf.name));

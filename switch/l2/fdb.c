@@ -588,32 +588,3 @@ void fdb_foreach(const struct fdb *fdb, int net,
 		cb(&e, arg);
 	}
 }
-
-int fdb_mac_parse(const char *s, uint64_t *mac)
-{
-	unsigned int b[6];
-	char tail;
-
-	if (s == NULL || strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 17; i++) {
-		if (i % 3 == 2 ? s[i] != ':' : !((s[i] >= '0' && s[i] <= '9') ||
-						 (s[i] >= 'a' && s[i] <= 'f') ||
-						 (s[i] >= 'A' && s[i] <= 'F')))
-			return -EINVAL;
-	}
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6)
-		return -EINVAL;
-	*mac = 0;
-	for (int i = 0; i < 6; i++)
-		*mac = (*mac << 8) | b[i];
-	return 0;
-}
-
-void fdb_mac_format(uint64_t mac, char *buf)
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(mac >> 40) & 0xff,
-		 (unsigned)(mac >> 32) & 0xff, (unsigned)(mac >> 24) & 0xff,
-		 (unsigned)(mac >> 16) & 0xff, (unsigned)(mac >> 8) & 0xff, (unsigned)mac & 0xff);
-}

@@ -99,21 +99,10 @@ uint32_t fdb_flush(struct fdb *fdb, int net, int port, bool with_static);
 void fdb_foreach(const struct fdb *fdb, int net,
 		 void (*cb)(const struct fdb_entry_view *e, void *arg), void *arg);
 
-/* MAC helpers. */
-static inline uint64_t fdb_mac_from_bytes(const uint8_t b[6])
-{
-	return ((uint64_t)b[0] << 40) | ((uint64_t)b[1] << 32) | ((uint64_t)b[2] << 24) |
-	       ((uint64_t)b[3] << 16) | ((uint64_t)b[4] << 8) | (uint64_t)b[5];
-}
-
+/* MAC helpers (48-bit integers, first octet most significant). */
 static inline bool fdb_mac_is_multicast(uint64_t mac)
 {
 	return (mac >> 40) & 1;
 }
-
-/* Parses "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
-int fdb_mac_parse(const char *s, uint64_t *mac);
-/* Formats into buf (at least 18 bytes). */
-void fdb_mac_format(uint64_t mac, char *buf);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "mac.h"
 #include "sw.h"
 
 int sw_net_find(const struct sw *sw, const char *name)
@@ -142,7 +143,10 @@ static void fdb_show_cb(const struct fdb_entry_view *e, void *arg)
 	struct fdb_show_ctx *ctx = arg;
 	char mac[18];
 
-	fdb_mac_format(e->mac, mac);
+	uint8_t b[6];
+
+	mac_from_u64(e->mac, b);
+	mac_format(b, mac);
 	json_array_append_new(
 		ctx->arr,
 		json_pack("{s:s,s:s,s:b,s:i}", "mac", mac, "port",
@@ -203,9 +207,12 @@ static int fdb_static_args(struct sw *sw, json_t *params, bool want_port, int *n
 		return *net;
 	if (api_get_str(params, "mac", true, &s, err))
 		return err->code;
-	if (fdb_mac_parse(s, mac) < 0)
+	uint8_t b[6];
+
+	if (mac_parse(s, b) < 0)
 		return api_fail(err, -EINVAL, "\"%.40s\" is not a MAC address (aa:bb:cc:dd:ee:ff)",
 				s);
+	*mac = mac_to_u64(b);
 	if (fdb_mac_is_multicast(*mac) || *mac == 0)
 		return api_fail(err, -EINVAL, "%s is a multicast or zero MAC: it cannot be a "
 				"static entry", s);

@@ -83,11 +83,11 @@ static void test_mac(void **state)
 	uint8_t m[6];
 	char s[18];
 
-	assert_int_equal(lab_mac_parse("52:54:00:AA:bb:01", m), 0);
-	lab_mac_format(m, s);
+	assert_int_equal(mac_parse("52:54:00:AA:bb:01", m), 0);
+	mac_format(m, s);
 	assert_string_equal(s, "52:54:00:aa:bb:01");
-	assert_int_equal(lab_mac_parse("52:54:00:aa:bb", m), -EINVAL);
-	assert_int_equal(lab_mac_parse("52-54-00-aa-bb-01", m), -EINVAL);
+	assert_int_equal(mac_parse("52:54:00:aa:bb", m), -EINVAL);
+	assert_int_equal(mac_parse("52-54-00-aa-bb-01", m), -EINVAL);
 }
 
 static void test_on_disk(void **state)

@@ -19,106 +19,106 @@
 
 static void test_parse_cidr_ipv4(void **state)
 {
-	struct nsh_cidr c;
+	struct addr_cidr c;
 	const uint8_t want[4] = {10, 1, 2, 3};
 
 	(void)state;
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/24", &c), 0);
+	assert_int_equal(addr_parse_cidr("10.1.2.3/24", &c), 0);
 	assert_int_equal(c.family, AF_INET);
 	assert_int_equal(c.plen, 24);
 	assert_memory_equal(c.addr, want, 4);
-	assert_int_equal(nsh_parse_cidr("0.0.0.0/0", &c), 0);
+	assert_int_equal(addr_parse_cidr("0.0.0.0/0", &c), 0);
 	assert_int_equal(c.plen, 0);
-	assert_int_equal(nsh_parse_cidr("192.168.0.1/32", &c), 0);
+	assert_int_equal(addr_parse_cidr("192.168.0.1/32", &c), 0);
 	assert_int_equal(c.plen, 32);
 
-	assert_int_equal(nsh_parse_cidr("10.1.2.3", &c), -EINVAL); /* prefix required */
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("/24", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/33", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/2a", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/ 24", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/-1", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/1000", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2/24", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("10.1.2.256/24", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("host/24", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr(NULL, &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.3", &c), -EINVAL); /* prefix required */
+	assert_int_equal(addr_parse_cidr("10.1.2.3/", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("/24", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.3/33", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.3/2a", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.3/ 24", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.3/-1", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.3/1000", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2/24", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("10.1.2.256/24", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("host/24", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr(NULL, &c), -EINVAL);
 }
 
 static void test_parse_cidr_ipv6(void **state)
 {
-	struct nsh_cidr c;
+	struct addr_cidr c;
 	uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8};
 
 	(void)state;
 	want[15] = 1;
-	assert_int_equal(nsh_parse_cidr("2001:db8::1/64", &c), 0);
+	assert_int_equal(addr_parse_cidr("2001:db8::1/64", &c), 0);
 	assert_int_equal(c.family, AF_INET6);
 	assert_int_equal(c.plen, 64);
 	assert_memory_equal(c.addr, want, 16);
-	assert_int_equal(nsh_parse_cidr("::/0", &c), 0);
-	assert_int_equal(nsh_parse_cidr("fe80::1/128", &c), 0);
+	assert_int_equal(addr_parse_cidr("::/0", &c), 0);
+	assert_int_equal(addr_parse_cidr("fe80::1/128", &c), 0);
 	assert_int_equal(c.plen, 128);
-	assert_int_equal(nsh_parse_cidr("2001:db8::1/129", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("2001:db8:::1/64", &c), -EINVAL);
-	assert_int_equal(nsh_parse_cidr("2001:db8::1%eth0/64", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("2001:db8::1/129", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("2001:db8:::1/64", &c), -EINVAL);
+	assert_int_equal(addr_parse_cidr("2001:db8::1%eth0/64", &c), -EINVAL);
 }
 
 static void test_parse_addr(void **state)
 {
-	struct nsh_cidr c;
+	struct addr_cidr c;
 
 	(void)state;
-	assert_int_equal(nsh_parse_addr("10.0.0.254", &c), 0);
+	assert_int_equal(addr_parse("10.0.0.254", &c), 0);
 	assert_int_equal(c.family, AF_INET);
 	assert_int_equal(c.plen, 32);
-	assert_int_equal(nsh_parse_addr("fe80::1", &c), 0);
+	assert_int_equal(addr_parse("fe80::1", &c), 0);
 	assert_int_equal(c.family, AF_INET6);
 	assert_int_equal(c.plen, 128);
-	assert_int_equal(nsh_parse_addr("10.0.0.1/24", &c), -EINVAL);
-	assert_int_equal(nsh_parse_addr("default", &c), -EINVAL);
-	assert_int_equal(nsh_parse_addr("", &c), -EINVAL);
+	assert_int_equal(addr_parse("10.0.0.1/24", &c), -EINVAL);
+	assert_int_equal(addr_parse("default", &c), -EINVAL);
+	assert_int_equal(addr_parse("", &c), -EINVAL);
 }
 
 static void test_contains_and_network(void **state)
 {
-	struct nsh_cidr net, a;
+	struct addr_cidr net, a;
 
 	(void)state;
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/24", &net), 0);
-	assert_int_equal(nsh_parse_addr("10.1.2.200", &a), 0);
-	assert_true(nsh_cidr_contains(&net, &a));
-	assert_int_equal(nsh_parse_addr("10.1.3.1", &a), 0);
-	assert_false(nsh_cidr_contains(&net, &a));
-	assert_int_equal(nsh_parse_addr("2001:db8::1", &a), 0);
-	assert_false(nsh_cidr_contains(&net, &a)); /* other family */
+	assert_int_equal(addr_parse_cidr("10.1.2.3/24", &net), 0);
+	assert_int_equal(addr_parse("10.1.2.200", &a), 0);
+	assert_true(addr_contains(&net, &a));
+	assert_int_equal(addr_parse("10.1.3.1", &a), 0);
+	assert_false(addr_contains(&net, &a));
+	assert_int_equal(addr_parse("2001:db8::1", &a), 0);
+	assert_false(addr_contains(&net, &a)); /* other family */
 
-	assert_int_equal(nsh_parse_cidr("10.1.2.3/21", &net), 0);
-	assert_int_equal(nsh_parse_addr("10.1.7.255", &a), 0);
-	assert_true(nsh_cidr_contains(&net, &a));
-	assert_int_equal(nsh_parse_addr("10.1.8.0", &a), 0);
-	assert_false(nsh_cidr_contains(&net, &a));
+	assert_int_equal(addr_parse_cidr("10.1.2.3/21", &net), 0);
+	assert_int_equal(addr_parse("10.1.7.255", &a), 0);
+	assert_true(addr_contains(&net, &a));
+	assert_int_equal(addr_parse("10.1.8.0", &a), 0);
+	assert_false(addr_contains(&net, &a));
 
-	assert_int_equal(nsh_parse_cidr("2001:db8:1::5/48", &net), 0);
-	assert_int_equal(nsh_parse_addr("2001:db8:1:ffff::9", &a), 0);
-	assert_true(nsh_cidr_contains(&net, &a));
+	assert_int_equal(addr_parse_cidr("2001:db8:1::5/48", &net), 0);
+	assert_int_equal(addr_parse("2001:db8:1:ffff::9", &a), 0);
+	assert_true(addr_contains(&net, &a));
 
-	assert_int_equal(nsh_parse_cidr("10.1.2.0/24", &net), 0);
-	assert_true(nsh_cidr_is_network(&net));
-	assert_int_equal(nsh_parse_cidr("10.1.2.1/24", &net), 0);
-	assert_false(nsh_cidr_is_network(&net));
-	assert_int_equal(nsh_parse_cidr("10.1.8.0/21", &net), 0);
-	assert_true(nsh_cidr_is_network(&net));
-	assert_int_equal(nsh_parse_cidr("10.1.4.0/21", &net), 0);
-	assert_false(nsh_cidr_is_network(&net));
-	assert_int_equal(nsh_parse_cidr("2001:db8::/32", &net), 0);
-	assert_true(nsh_cidr_is_network(&net));
-	assert_int_equal(nsh_parse_cidr("2001:db8::1/64", &net), 0);
-	assert_false(nsh_cidr_is_network(&net));
-	assert_int_equal(nsh_parse_cidr("10.9.9.9/32", &net), 0);
-	assert_true(nsh_cidr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("10.1.2.0/24", &net), 0);
+	assert_true(addr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("10.1.2.1/24", &net), 0);
+	assert_false(addr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("10.1.8.0/21", &net), 0);
+	assert_true(addr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("10.1.4.0/21", &net), 0);
+	assert_false(addr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("2001:db8::/32", &net), 0);
+	assert_true(addr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("2001:db8::1/64", &net), 0);
+	assert_false(addr_is_network(&net));
+	assert_int_equal(addr_parse_cidr("10.9.9.9/32", &net), 0);
+	assert_true(addr_is_network(&net));
 }
 
 static void test_check_name(void **state)
@@ -287,21 +287,21 @@ static void test_check_node_bad(void **state)
 
 static void test_route_nic(void **state)
 {
-	struct nsh_cidr via;
+	struct addr_cidr via;
 	struct node n;
 
 	(void)state;
 	make_host(&n);
-	assert_int_equal(nsh_parse_addr("10.0.1.254", &via), 0);
+	assert_int_equal(addr_parse("10.0.1.254", &via), 0);
 	assert_int_equal(nsh_route_nic(&n, &via), 0);
-	assert_int_equal(nsh_parse_addr("10.0.2.2", &via), 0);
+	assert_int_equal(addr_parse("10.0.2.2", &via), 0);
 	assert_int_equal(nsh_route_nic(&n, &via), 1);
-	assert_int_equal(nsh_parse_addr("2001:db8:1::fe", &via), 0);
+	assert_int_equal(addr_parse("2001:db8:1::fe", &via), 0);
 	assert_int_equal(nsh_route_nic(&n, &via), 0);
-	assert_int_equal(nsh_parse_addr("172.16.0.1", &via), 0);
+	assert_int_equal(addr_parse("172.16.0.1", &via), 0);
 	assert_int_equal(nsh_route_nic(&n, &via), -1);
 	/* Link-local next hop: only unambiguous with one NIC. */
-	assert_int_equal(nsh_parse_addr("fe80::1", &via), 0);
+	assert_int_equal(addr_parse("fe80::1", &via), 0);
 	assert_int_equal(nsh_route_nic(&n, &via), -1);
 	n.n_nics = 1;
 	assert_int_equal(nsh_route_nic(&n, &via), 0);
