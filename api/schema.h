@@ -1,0 +1,148 @@
+/* The control API of vlab-switchd, defined once for the switch and the CLI:
+ * its version and defaults, its limits, every method with its parameters
+ * (name, type, required or not, range), the port types with the parameters
+ * each takes, and the drop and event reasons with their meanings.
+ *
+ * The switch validates every request against it before a handler runs; the
+ * CLI builds its requests, options, help and tables from it; a test holds
+ * docs/switch-api.md to it. Pure data and pure functions (jansson only): no
+ * sockets, no EAL; used on any thread. */
+#ifndef VLAB_API_SCHEMA_H
+#define VLAB_API_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* ---- version and defaults ---- */
+#define API_VERSION        2
+#define API_SOCKET_DEFAULT "/run/vlab/switch.sock"
+#define API_SOCKET_ENV     "VLAB_SWITCH_SOCKET"
+#define API_MAX_LINE       65536 /* bytes of one request line */
+
+/* ---- limits ---- */
+#define API_NAME_MAX       31       /* characters of a network or port name */
+#define API_IFNAME_MAX     15       /* characters of a kernel interface name */
+#define API_PATH_MAX       107      /* bytes of a vhost-user socket path */
+#define API_DEVARGS_MAX    255      /* bytes of ethdev devargs */
+#define API_VNI_MAX        16777215 /* 24 bits */
+#define API_MAC_LIMIT_MAX  16777216 /* learned MACs per port */
+#define API_MAX_PORTS      4096     /* per switch */
+#define API_MAX_NETS       4096     /* per switch */
+#define API_MAX_VHOST      1000     /* vhost-user ports per switch */
+#define API_MAX_ETHDEV     32       /* ring, null and pcap ports together */
+
+/* ---- drop and event reasons ----
+ * X(enum suffix, API name, meaning). A drop loses the frame; an event does
+ * not (the frame goes on) but is worth counting. */
+#define API_DROP_LIST(X)                                                                     \
+	X(RUNT, "runt", "frame shorter than an Ethernet header")                             \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")             \
+	X(SRC_ZERO, "src_zero", "source MAC is 00:00:00:00:00:00")                            \
+	X(SAME_PORT, "same_port", "destination was learned on the receiving port (hairpin)")  \
+	X(NO_DESTINATION, "no_destination", "flood with no other port in the network")        \
+	X(TX_FAILED, "tx_failed", "output port could not take it (queue full, frame over its MTU)") \
+	X(LINK_DOWN, "link_down", "output port has no peer (vhost-user guest not connected)") \
+	X(RX_MISSED, "rx_missed", "receive queue of the device or kernel was full")           \
+	X(RX_NOMBUF, "rx_nombuf", "no packet buffer to receive into")                         \
+	X(RX_TRUNCATED, "rx_truncated",                                                       \
+	  "kernel frame longer than the port takes (TSO/GSO on the peer)")
+
+#define API_EVENT_LIST(X)                                                                    \
+	X(MAC_LIMIT, "mac_limit", "source not learned: the port reached its MAC limit")      \
+	X(FDB_FULL, "fdb_full", "source not learned: the FDB is full")
+
+enum api_drop {
+#define API_ENUM(e, name, desc) API_DROP_##e,
+	API_DROP_LIST(API_ENUM)
+#undef API_ENUM
+	API_DROP_MAX
+};
+
+enum api_event {
+#define API_ENUM(e, name, desc) API_EVENT_##e,
+	API_EVENT_LIST(API_ENUM)
+#undef API_ENUM
+	API_EVENT_MAX
+};
+
+struct api_reason {
+	const char *name;
+	const char *meaning;
+};
+
+extern const struct api_reason api_drops[API_DROP_MAX];
+extern const struct api_reason api_events[API_EVENT_MAX];
+
+/* ---- parameters and methods ---- */
+enum api_type {
+	API_T_NAME,   /* a network or port name: 1..API_NAME_MAX of [A-Za-z0-9_.-] */
+	API_T_IFNAME, /* a kernel interface name: 1..API_IFNAME_MAX, same characters */
+	API_T_STRING, /* any non-empty string up to `max` bytes */
+	API_T_UINT,   /* an integer in min..max */
+	API_T_MAC,    /* a unicast or multicast MAC, aa:bb:cc:dd:ee:ff */
+	API_T_ENUM,   /* one of `values` */
+};
+
+struct api_param {
+	const char *key;    /* JSON key, e.g. "mac_limit" */
+	enum api_type type;
+	bool required;
+	uint64_t min, max;          /* API_T_UINT: range; API_T_STRING: max bytes */
+	const char *const *values;  /* API_T_ENUM: NULL-terminated */
+	const char *cli;            /* CLI option ("mac-limit"), NULL: positional only */
+	int pos;                    /* CLI position (0, 1, ...), -1: option only */
+	const char *metavar;        /* CLI placeholder, e.g. "NET" */
+	const char *help;           /* one line for --help and docs */
+};
+
+struct api_method {
+	const char *name;             /* e.g. "network.add" */
+	const char *summary;          /* one line */
+	const struct api_param *params; /* terminated by a NULL key */
+	bool saves;                   /* a change of the persisted configuration */
+};
+
+extern const struct api_method api_methods[]; /* terminated by a NULL name */
+
+/* The method called `name`, or NULL. */
+const struct api_method *api_method_find(const char *name);
+/* Its parameter `key`, or NULL. */
+const struct api_param *api_param_find(const struct api_method *m, const char *key);
+
+/* ---- port types ---- */
+enum api_port_param {
+	API_PP_PATH = 1 << 0,
+	API_PP_MODE = 1 << 1,
+	API_PP_IFACE = 1 << 2,
+	API_PP_DEVARGS = 1 << 3,
+};
+
+struct api_port_type {
+	const char *name;    /* "vhost-user", ... */
+	unsigned int takes;  /* API_PP_* this type accepts */
+	unsigned int needs;  /* API_PP_* this type requires */
+	unsigned int limit;  /* most ports of this type (0: API_MAX_PORTS) */
+	const char *summary; /* one line: what it is */
+};
+
+extern const struct api_port_type api_port_types[]; /* terminated by a NULL name */
+const struct api_port_type *api_port_type_find(const char *name);
+/* The JSON key of a type-specific parameter bit ("path", ...). */
+const char *api_port_param_key(enum api_port_param p);
+
+/* ---- validation ---- */
+
+/* Checks `params` (an object) against method `m`: no unknown keys, every
+ * required one present, every value of its type and in range; port.add also
+ * against its port type's parameters. 0, or -EINVAL with a message naming the
+ * parameter and the fix in `msg`. */
+int api_validate(const struct api_method *m, json_t *params, char *msg, size_t len);
+
+/* Value checks shared by switch, CLI and controller. */
+bool api_name_ok(const char *s);
+bool api_ifname_ok(const char *s);
+
+#endif
