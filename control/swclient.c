@@ -5,6 +5,8 @@
  * I/O with SO_SNDTIMEO/SO_RCVTIMEO so a hung switch cannot hang a script. */
 #include "swclient.h"
 
+#include "schema.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,10 +91,25 @@ void swc_close(struct swc *c)
 int swc_request(const char *path, const char *method, json_t *params, json_t **result,
 		struct swc_error *err)
 {
+	const struct api_method *m = api_method_find(method);
 	struct swc *c = NULL;
 	json_t *res = NULL;
+	json_t *empty = NULL;
 	int rc;
 
+	/* the controller sends only what the switch accepts: check with the
+	 * switch's own schema before sending */
+	if (m == NULL || api_validate(m, params ? params : (empty = json_object()),
+				      err->message, sizeof(err->message)) < 0) {
+		if (m == NULL)
+			snprintf(err->message, sizeof(err->message),
+				 "%s is not a method of the switch API", method);
+		err->code = -EINVAL;
+		json_decref(empty);
+		json_decref(params);
+		return -EREMOTEIO;
+	}
+	json_decref(empty);
 	rc = swc_connect(path, &c);
 	if (rc == 0)
 		rc = swc_call(c, method, params, &res, err);

@@ -9,8 +9,10 @@
 
 #include <jansson.h>
 
-#define SWC_DEFAULT_SOCKET "/run/vlab/switch.sock"
-#define SWC_SOCKET_ENV	   "VLAB_SWITCH_SOCKET"
+#include "schema.h"
+
+#define SWC_DEFAULT_SOCKET API_SOCKET_DEFAULT
+#define SWC_SOCKET_ENV	   API_SOCKET_ENV
 #define SWC_TIMEOUT_MS	   30000	/* per send and per receive */
 #define SWC_MAX_RESPONSE   (256u << 20) /* longest response line accepted */
 
@@ -43,7 +45,10 @@ int swc_call(struct swc *c, const char *method, const json_t *params, json_t **r
 
 /* One request on a connection of its own: connect, call, close. `params` is
  * released (it may be NULL); `result` may be NULL when the result is not
- * wanted. Returns as swc_call(), or the negative errno of swc_connect(). */
+ * wanted. The request is first checked against the API schema, as the switch
+ * checks it: one the switch would refuse is not sent (-EREMOTEIO, err->code
+ * -EINVAL, the message naming the parameter). Returns as swc_call(), or the
+ * negative errno of swc_connect(). */
 int swc_request(const char *path, const char *method, json_t *params, json_t **result,
 		struct swc_error *err);
 

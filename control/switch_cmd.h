@@ -1,8 +1,10 @@
 /* `vlab switch ...`: commands that drive vlab-switchd through its control API.
  *
  * Split in three so the logic is testable without a switch:
- *   swcmd_build()  argv -> API request (method + params), pure;
- *   swcmd_print()  API result -> human tables or JSON, writes to a FILE;
+ *   swcmd_build()  argv -> API request (method + params), pure, from the API
+ *                  schema (switch_cmd.c over cmdtree.c);
+ *   swcmd_print()  API result -> human tables or JSON, writes to a FILE
+ *                  (switch_print.c);
  *   switch_cmd_run() the command group entry: build, connect, call, print.
  *
  * Threads: main thread of the vlab CLI. */
@@ -12,11 +14,10 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "cmdtree.h"
 #include "vlab.h"
 
-#define SWCMD_HELP 1 /* swcmd_build(): help was asked for, nothing to send */
-
-struct swcmd_node; /* one word of the command tree (group or command) */
+#define SWCMD_HELP CMD_HELP /* swcmd_build(): help was asked for, nothing to send */
 
 /* How a result is shown to people. */
 enum swcmd_view {
@@ -35,7 +36,7 @@ struct swcmd_req {
 	const char *method;	       /* API method, e.g. "port.add" */
 	json_t *params;		       /* owned; NULL when the method takes none */
 	enum swcmd_view view;	       /* how to print the result */
-	const struct swcmd_node *node; /* command matched so far (usage and help) */
+	struct cmd_pos pos;            /* command matched so far (usage and help) */
 };
 
 /* Builds the request for argv (the words after "vlab switch"). Returns 0 with

@@ -130,18 +130,15 @@ static const struct ctl_method *const ctl_tables[] = {
 
 static int ctl_version(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {NULL};
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	*result = json_pack("{s:s,s:s,s:i}", "name", "vlab-switchd", "version", VLAB_VERSION,
 			    "api", API_VERSION);
 	return 0;
 }
 
 static const struct ctl_method ctl_version_methods[] = {
-	{"version", ctl_version, false},
-	{NULL, NULL, false},
+	{"version", ctl_version},
+	{NULL, NULL},
 };
 
 static const struct ctl_method *ctl_find(const char *name)
@@ -156,18 +153,43 @@ static const struct ctl_method *ctl_find(const char *name)
 int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,
 	     struct api_err *err)
 {
+	const struct api_method *am = api_method_find(method);
 	const struct ctl_method *m = ctl_find(method);
+	char msg[sizeof(err->msg)];
 	int rc;
 
 	*result = NULL;
-	if (m == NULL)
+	if (am == NULL || m == NULL)
 		return api_fail(err, API_ERR_METHOD,
 				"unknown method \"%.64s\" (see docs/switch-api.md)", method);
+	if (api_validate(am, params, msg, sizeof(msg)) < 0)
+		return api_fail(err, -EINVAL, "%s", msg);
 	rc = m->fn(sw, params, result, err);
 	if (rc == 0 && *result == NULL)
 		*result = json_object();
-	if (rc == 0 && m->saves && !sw->restoring)
+	if (rc == 0 && am->saves && !sw->restoring)
 		ctl.changed = true;
+	return rc;
+}
+
+int ctl_check_methods(void)
+{
+	int rc = 0;
+
+	for (const struct api_method *am = api_methods; am->name != NULL; am++)
+		if (ctl_find(am->name) == NULL) {
+			fprintf(stderr, "vlab-switchd: method %s of the schema has no handler\n",
+				am->name);
+			rc = -ENOENT;
+		}
+	for (size_t t = 0; t < sizeof(ctl_tables) / sizeof(ctl_tables[0]); t++)
+		for (const struct ctl_method *m = ctl_tables[t]; m->name != NULL; m++)
+			if (api_method_find(m->name) == NULL) {
+				fprintf(stderr,
+					"vlab-switchd: handler %s is not a method of the schema\n",
+					m->name);
+				rc = -ENOENT;
+			}
 	return rc;
 }
 

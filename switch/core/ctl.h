@@ -9,17 +9,18 @@
 
 #include <jansson.h>
 
-#include "api.h"
+#include "wire.h"
 #include "sw.h"
 
 /* A method handler: fills `*result` (a new reference) and returns 0, or
  * returns a negative code with `err` filled in. */
 typedef int (*ctl_handler)(struct sw *sw, json_t *params, json_t **result, struct api_err *err);
 
+/* The handler of a method of the API schema (api/schema.h); the schema says
+ * what it takes and whether it changes the persisted configuration. */
 struct ctl_method {
 	const char *name;
 	ctl_handler fn;
-	bool saves; /* a change of persisted configuration */
 };
 
 /* Method tables of each module, terminated by a NULL name. */
@@ -36,6 +37,10 @@ int ctl_post(void (*fn)(struct sw *sw, void *arg), void *arg);
 /* Calls a method as a request would, without a socket (state restore). */
 int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,
 	     struct api_err *err);
+
+/* Every method of the schema has a handler and every handler a method of
+ * the schema. 0, or -ENOENT after naming the mismatch on stderr. */
+int ctl_check_methods(void);
 
 /* Listens on `path` (mode 0660; a stale socket file is replaced). */
 int ctl_listen(struct sw *sw, const char *path);

@@ -7,12 +7,13 @@
 #ifndef VLAB_DP_H
 #define VLAB_DP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
-#include "drop.h"
+#include "schema.h"
 #include "fdb.h"
 
 #define SW_MAX_PORTS FDB_MAX_PORTS /* port indexes are 0..SW_MAX_PORTS-1 */
@@ -47,13 +48,41 @@ struct dp_port {
 	uint32_t feat_out;         /* egress features switched on */
 };
 
-/* Counters of one port kept by one PMD (single writer, read by control). */
+/* A counter written by one thread (a PMD) and read by others: relaxed atomic
+ * loads and stores, never a locked read-modify-write. */
+struct sw_ctr {
+	_Atomic uint64_t v;
+};
+
+static inline void ctr_add(struct sw_ctr *c, uint64_t n)
+{
+	atomic_store_explicit(&c->v, atomic_load_explicit(&c->v, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t ctr_get(const struct sw_ctr *c)
+{
+	return atomic_load_explicit(&c->v, memory_order_relaxed);
+}
+
+/* Counters of one port kept by one PMD. */
 struct sw_port_ctr {
+	struct sw_ctr rx_packets;
+	struct sw_ctr rx_bytes;
+	struct sw_ctr tx_packets;
+	struct sw_ctr tx_bytes;
+	struct sw_ctr drops[API_DROP_MAX];   /* frames lost, by reason */
+	struct sw_ctr events[API_EVENT_MAX]; /* not losses (the frame went on), by reason */
+};
+
+/* Their sums over the PMDs, and baselines (control thread). */
+struct sw_port_totals {
 	uint64_t rx_packets;
 	uint64_t rx_bytes;
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
-	uint64_t drops[SW_DROP_MAX];
+	uint64_t drops[API_DROP_MAX];
+	uint64_t events[API_EVENT_MAX];
 };
 
 /* The snapshot. Outputs of the forwarding decision are port indexes today;

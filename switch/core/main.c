@@ -27,7 +27,6 @@
 #include "state.h"
 #include "sw.h"
 
-#define DEFAULT_SOCKET   "/run/vlab/switch.sock"
 #define DEFAULT_STATE    "/var/lib/vlab/switch.json"
 #define DEFAULT_MBUFS    16384
 #define DEFAULT_MACLIMIT 4096
@@ -58,7 +57,7 @@ static void usage(FILE *f)
 		"\n"
 		"EAL arguments after `--` are passed to DPDK (the switch already uses\n"
 		"--in-memory --no-pci and an --lcores map from the options above).\n",
-		SW_MAX_PORTS, SW_MAX_NETS, DEFAULT_SOCKET, DEFAULT_STATE, FDB_DEFAULT_AGE, DEFAULT_MACLIMIT,
+		SW_MAX_PORTS, SW_MAX_NETS, API_SOCKET_DEFAULT, DEFAULT_STATE, FDB_DEFAULT_AGE, DEFAULT_MACLIMIT,
 		FDB_DEFAULT_CAPACITY, DEFAULT_MBUFS);
 }
 
@@ -143,11 +142,11 @@ static int parse_args(int argc, char **argv, struct sw_opts *o, unsigned int *pm
 		{NULL, 0, NULL, 0},
 	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *env = getenv("VLAB_SWITCH_SOCKET");
+	const char *env = getenv(API_SOCKET_ENV);
 	uint32_t v;
 	int c;
 
-	o->socket_path = env && env[0] ? env : DEFAULT_SOCKET;
+	o->socket_path = env && env[0] ? env : API_SOCKET_DEFAULT;
 	o->state_path = DEFAULT_STATE;
 	o->aging_time = FDB_DEFAULT_AGE;
 	o->mac_limit = DEFAULT_MACLIMIT;
@@ -268,6 +267,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &opts, pmd_cpus, &n_pmd, &eal_first) < 0)
 		return 2;
+	if (ctl_check_methods() < 0)
+		return 1;
 	raise_nofile();
 
 	/* SIGINT/SIGTERM are read from a signalfd by the control thread; block

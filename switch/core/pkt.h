@@ -56,7 +56,7 @@ struct pkt_meta {
 	uint32_t ip4_dst;
 	uint16_t out;       /* output chosen by the forwarding stage */
 	uint8_t action;     /* enum fwd_action of the forwarding stage */
-	uint8_t reason;     /* enum sw_drop when action is a drop */
+	uint8_t reason;     /* enum api_drop when action is a drop */
 	uint8_t l2_len;     /* Ethernet header length, tags included */
 	uint8_t spare[11];  /* room for later stages (keeps one line per packet) */
 };

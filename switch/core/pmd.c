@@ -84,11 +84,11 @@ static void pmd_dispatch(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in
 			uint16_t k = n_members - (n_members > 0); /* every member but `in` */
 
 			if (unlikely(k == 0)) {
-				ictr->drops[SW_DROP_NO_DESTINATION]++;
+				ctr_add(&ictr->drops[API_DROP_NO_DESTINATION], 1);
 				rte_pktmbuf_free(mb);
 				break;
 			}
-			pmd->net[net].flooded++;
+			ctr_add(&pmd->net[net].flooded, 1);
 			/* every copy shares the buffer until a stage changes one */
 			if (k > 1)
 				rte_pktmbuf_refcnt_update(mb, (int16_t)(k - 1));
@@ -98,7 +98,7 @@ static void pmd_dispatch(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in
 			break;
 		}
 		default:
-			ictr->drops[m->reason]++;
+			ctr_add(&ictr->drops[m->reason], 1);
 			rte_pktmbuf_free(mb);
 			break;
 		}
@@ -120,8 +120,8 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in,
 		bytes += m->pkt_len;
 		pkt_parse_l2(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pmd->meta[i]);
 	}
-	ictr->rx_packets += n;
-	ictr->rx_bytes += bytes;
+	ctr_add(&ictr->rx_packets, n);
+	ctr_add(&ictr->rx_bytes, bytes);
 	if (unlikely(dp->port[in].feat_in != 0)) {
 		n = pmd_ingress(pmd, dp, in, pkts, n);
 		if (n == 0)
@@ -175,14 +175,14 @@ int sw_pmd_main(void *arg)
 
 		t = rte_rdtsc();
 		if (got) {
-			pmd->busy_cycles += t - prev;
-			pmd->packets += got;
+			ctr_add(&pmd->busy_cycles, t - prev);
+			ctr_add(&pmd->packets, got);
 			idle_polls = 0;
 			sleep_us = PMD_SLEEP_MIN_US;
 			prev = t;
 			continue;
 		}
-		pmd->idle_cycles += t - prev;
+		ctr_add(&pmd->idle_cycles, t - prev);
 		prev = t;
 		if (sw->opts.busy_poll || ++idle_polls < PMD_IDLE_POLLS)
 			continue;
@@ -193,7 +193,7 @@ int sw_pmd_main(void *arg)
 		if (sleep_us < PMD_SLEEP_MAX_US)
 			sleep_us *= 2;
 		t = rte_rdtsc();
-		pmd->idle_cycles += t - prev;
+		ctr_add(&pmd->idle_cycles, t - prev);
 		prev = t;
 	}
 	rte_rcu_qsbr_thread_offline(sw->rcu, pmd->idx);

@@ -1,7 +1,7 @@
 /* Persistence of the switch configuration; see state.h.
  *
  * File format: {"version": 1, "networks": [network.add params...],
- * "ports": [port.add params...], "static_fdb": [fdb.add-static params...]}.
+ * "ports": [port.add params...], "static_fdb": [fdb.add_static params...]}.
  * Restoring replays each entry through the same handlers as API requests, so
  * the file is validated exactly like a request. */
 #include "state.h"
@@ -158,7 +158,7 @@ int state_load(struct sw *sw)
 	sw->restoring = true;
 	state_replay(sw, json_object_get(root, "networks"), "network.add");
 	state_replay(sw, json_object_get(root, "ports"), "port.add");
-	state_replay(sw, json_object_get(root, "static_fdb"), "fdb.add-static");
+	state_replay(sw, json_object_get(root, "static_fdb"), "fdb.add_static");
 	sw->restoring = false;
 	json_decref(root);
 	return 0;

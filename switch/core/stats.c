@@ -1,8 +1,10 @@
 /* Counters, control side: stats and stats.clear.
  *
  * Runs on the control thread. PMD lcores each own their counters and write
- * them without atomics; this file only reads and sums them. Clearing never
- * writes PMD memory: it records a baseline that later reads subtract. */
+ * them with relaxed atomic stores; this file reads them with relaxed loads
+ * and sums them. Clearing never writes PMD memory: it records a baseline
+ * that later reads subtract. Drops (frames lost) and events (frames that
+ * went on, e.g. a source not learned) are reported apart. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,56 +17,48 @@
 #include "port.h"
 #include "sw.h"
 
-static const char *const drop_names[SW_DROP_MAX] = {
-#define SW_DROP_NAME(e, name, desc) [SW_DROP_##e] = name,
-	SW_DROP_LIST(SW_DROP_NAME)
-#undef SW_DROP_NAME
-};
-
 /* PMD totals at the last clear. */
 static struct {
 	uint64_t busy, idle, packets;
 } pmd_base[SW_MAX_PMDS];
 
-const char *sw_drop_name(enum sw_drop d)
-{
-	return d < SW_DROP_MAX ? drop_names[d] : "?";
-}
-
-void sw_port_counters(const struct sw *sw, uint16_t port, struct sw_port_ctr *out)
+void sw_port_counters(const struct sw *sw, uint16_t port, struct sw_port_totals *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < sw->n_pmd; i++) {
-		const volatile struct sw_port_ctr *c = &sw->pmd[i]->port[port];
+		const struct sw_port_ctr *c = &sw->pmd[i]->port[port];
 
-		out->rx_packets += c->rx_packets;
-		out->rx_bytes += c->rx_bytes;
-		out->tx_packets += c->tx_packets;
-		out->tx_bytes += c->tx_bytes;
-		for (int d = 0; d < SW_DROP_MAX; d++)
-			out->drops[d] += c->drops[d];
+		out->rx_packets += ctr_get(&c->rx_packets);
+		out->rx_bytes += ctr_get(&c->rx_bytes);
+		out->tx_packets += ctr_get(&c->tx_packets);
+		out->tx_bytes += ctr_get(&c->tx_bytes);
+		for (int d = 0; d < API_DROP_MAX; d++)
+			out->drops[d] += ctr_get(&c->drops[d]);
+		for (int e = 0; e < API_EVENT_MAX; e++)
+			out->events[e] += ctr_get(&c->events[e]);
 	}
 	if (sw->port[port].dev != NULL)
 		sw->port[port].ops->dev_drops((struct sw_port *)&sw->port[port], out->drops);
 }
 
-void sw_net_counters(const struct sw *sw, uint16_t net, struct sw_net_ctr *out)
+void sw_net_counters(const struct sw *sw, uint16_t net, struct sw_net_totals *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < sw->n_pmd; i++) {
-		const volatile struct sw_net_ctr *c = &sw->pmd[i]->net[net];
+		const struct sw_net_ctr *c = &sw->pmd[i]->net[net];
 
-		out->learned += c->learned;
-		out->flooded += c->flooded;
+		out->learned += ctr_get(&c->learned);
+		out->flooded += ctr_get(&c->flooded);
 	}
 }
 
-static json_t *stats_drops(const uint64_t *drops)
+/* {"reason": count, ...} for the n reasons of `names`. */
+static json_t *stats_reasons(const struct api_reason *names, int n, const uint64_t *counts)
 {
 	json_t *o = json_object();
 
-	for (int d = 0; d < SW_DROP_MAX; d++)
-		json_object_set_new(o, drop_names[d], json_integer((json_int_t)drops[d]));
+	for (int i = 0; i < n; i++)
+		json_object_set_new(o, names[i].name, json_integer((json_int_t)counts[i]));
 	return o;
 }
 
@@ -100,20 +94,13 @@ static void net_count_cb(const struct fdb_entry_view *e, void *arg)
 
 static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {NULL};
 	static uint32_t macs[SW_MAX_NETS];
-	uint64_t total[SW_DROP_MAX] = {0};
+	uint64_t total[API_DROP_MAX] = {0}, total_ev[API_EVENT_MAX] = {0};
 	json_t *ports = json_array(), *nets = json_array(), *pmds = json_array();
 
-	if (api_check_keys(params, keys, err)) {
-		json_decref(ports);
-		json_decref(nets);
-		json_decref(pmds);
-		return err->code;
-	}
 	for (int p = 0; p < SW_MAX_PORTS; p++) {
 		const struct sw_port *sp = &sw->port[p];
-		struct sw_port_ctr c;
+		struct sw_port_totals c;
 
 		if (!sp->used)
 			continue;
@@ -122,23 +109,29 @@ static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api
 		c.rx_bytes -= sp->base.rx_bytes;
 		c.tx_packets -= sp->base.tx_packets;
 		c.tx_bytes -= sp->base.tx_bytes;
-		for (int d = 0; d < SW_DROP_MAX; d++) {
+		for (int d = 0; d < API_DROP_MAX; d++) {
 			c.drops[d] -= sp->base.drops[d];
 			total[d] += c.drops[d];
 		}
+		for (int e = 0; e < API_EVENT_MAX; e++) {
+			c.events[e] -= sp->base.events[e];
+			total_ev[e] += c.events[e];
+		}
 		json_array_append_new(
-			ports, json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "name", sp->conf.name,
-					 "rx_packets", (json_int_t)c.rx_packets, "rx_bytes",
-					 (json_int_t)c.rx_bytes, "tx_packets",
-					 (json_int_t)c.tx_packets, "tx_bytes",
-					 (json_int_t)c.tx_bytes, "drops", stats_drops(c.drops)));
+			ports,
+			json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o}", "name", sp->conf.name, "rx_packets",
+				  (json_int_t)c.rx_packets, "rx_bytes", (json_int_t)c.rx_bytes,
+				  "tx_packets", (json_int_t)c.tx_packets, "tx_bytes",
+				  (json_int_t)c.tx_bytes, "drops",
+				  stats_reasons(api_drops, API_DROP_MAX, c.drops), "events",
+				  stats_reasons(api_events, API_EVENT_MAX, c.events)));
 	}
 
 	memset(macs, 0, sizeof(macs));
 	fdb_foreach(sw->fdb, -1, net_count_cb, macs);
 	for (int n = 0; n < SW_MAX_NETS; n++) {
 		const struct sw_net *sn = &sw->net[n];
-		struct sw_net_ctr c;
+		struct sw_net_totals c;
 
 		if (!sn->used)
 			continue;
@@ -151,10 +144,10 @@ static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api
 	}
 
 	for (unsigned int i = 0; i < sw->n_pmd; i++) {
-		const volatile struct sw_pmd *pmd = sw->pmd[i];
-		uint64_t busy = pmd->busy_cycles - pmd_base[i].busy;
-		uint64_t idle = pmd->idle_cycles - pmd_base[i].idle;
-		uint64_t pkts = pmd->packets - pmd_base[i].packets;
+		const struct sw_pmd *pmd = sw->pmd[i];
+		uint64_t busy = ctr_get(&pmd->busy_cycles) - pmd_base[i].busy;
+		uint64_t idle = ctr_get(&pmd->idle_cycles) - pmd_base[i].idle;
+		uint64_t pkts = ctr_get(&pmd->packets) - pmd_base[i].packets;
 
 		json_array_append_new(
 			pmds, json_pack("{s:i,s:I,s:I,s:I,s:f}", "lcore", (int)pmd->lcore,
@@ -163,8 +156,10 @@ static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api
 					"cycles_per_packet", pkts ? (double)busy / pkts : 0.0));
 	}
 
-	*result = json_pack("{s:o,s:o,s:o,s:o,s:{s:i,s:i},s:I,s:o}", "ports", ports, "networks",
-			    nets, "pmds", pmds, "drops", stats_drops(total), "fdb", "entries",
+	*result = json_pack("{s:o,s:o,s:o,s:o,s:o,s:{s:i,s:i},s:I,s:o}", "ports", ports,
+			    "networks", nets, "pmds", pmds, "drops",
+			    stats_reasons(api_drops, API_DROP_MAX, total), "events",
+			    stats_reasons(api_events, API_EVENT_MAX, total_ev), "fdb", "entries",
 			    (int)fdb_count(sw->fdb), "capacity", (int)fdb_capacity(sw->fdb),
 			    "tsc_hz", (json_int_t)rte_get_tsc_hz(), "memory", stats_memory());
 	return 0;
@@ -172,10 +167,7 @@ static int stats_show(struct sw *sw, json_t *params, json_t **result, struct api
 
 static int stats_clear(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {NULL};
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	for (int p = 0; p < SW_MAX_PORTS; p++)
 		if (sw->port[p].used)
 			sw_port_counters(sw, (uint16_t)p, &sw->port[p].base);
@@ -183,15 +175,15 @@ static int stats_clear(struct sw *sw, json_t *params, json_t **result, struct ap
 		if (sw->net[n].used)
 			sw_net_counters(sw, (uint16_t)n, &sw->net[n].base);
 	for (unsigned int i = 0; i < sw->n_pmd; i++) {
-		pmd_base[i].busy = sw->pmd[i]->busy_cycles;
-		pmd_base[i].idle = sw->pmd[i]->idle_cycles;
-		pmd_base[i].packets = sw->pmd[i]->packets;
+		pmd_base[i].busy = ctr_get(&sw->pmd[i]->busy_cycles);
+		pmd_base[i].idle = ctr_get(&sw->pmd[i]->idle_cycles);
+		pmd_base[i].packets = ctr_get(&sw->pmd[i]->packets);
 	}
 	return 0;
 }
 
 const struct ctl_method stats_methods[] = {
-	{"stats", stats_show, false},
-	{"stats.clear", stats_clear, false},
-	{NULL, NULL, false},
+	{"stats", stats_show},
+	{"stats.clear", stats_clear},
+	{NULL, NULL},
 };

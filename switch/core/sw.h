@@ -16,7 +16,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
-#include "drop.h"
+#include "schema.h"
 #include "fdb.h"
 #include "l2.h"
 #include "pkt.h"
@@ -25,10 +25,15 @@
 struct sw;
 struct port_ops;
 
-/* Counters of one network kept by one PMD. */
+/* Counters of one network kept by one PMD, and their sums. */
 struct sw_net_ctr {
-	uint64_t learned; /* new or moved FDB entries */
-	uint64_t flooded; /* frames flooded */
+	struct sw_ctr learned; /* new or moved FDB entries */
+	struct sw_ctr flooded; /* frames flooded */
+};
+
+struct sw_net_totals {
+	uint64_t learned;
+	uint64_t flooded;
 };
 
 /* One PMD lcore: its identity, counters, TX buffers and stage state. Only its
@@ -37,9 +42,9 @@ struct sw_pmd {
 	struct sw *sw;
 	unsigned int lcore;
 	unsigned int idx; /* RCU thread id and position in sw->pmd */
-	uint64_t busy_cycles;
-	uint64_t idle_cycles;
-	uint64_t packets; /* received */
+	struct sw_ctr busy_cycles;
+	struct sw_ctr idle_cycles;
+	struct sw_ctr packets; /* received */
 	struct pkt_meta meta[SW_BURST]; /* metadata of the burst being processed */
 	struct sw_port_ctr port[SW_MAX_PORTS];
 	struct sw_net_ctr net[SW_MAX_NETS];
@@ -53,7 +58,7 @@ struct sw_net {
 	char name[SW_NAME_MAX];
 	uint32_t vni;
 	uint16_t n_ports;       /* ports in the network */
-	struct sw_net_ctr base; /* counters at the last clear */
+	struct sw_net_totals base; /* counters at the last clear */
 };
 
 /* How a port was asked for: what port.add takes and the state file keeps. */
@@ -74,7 +79,7 @@ struct sw_port {
 	struct sw_port_conf conf;
 	uint16_t net;
 	void *dev;               /* the backend's state */
-	struct sw_port_ctr base; /* counters at the last clear or at creation */
+	struct sw_port_totals base; /* counters at the last clear or at creation */
 };
 
 /* Settings from the command line. */
@@ -120,7 +125,7 @@ void sw_dp_free(struct sw *sw);
 int sw_pmd_main(void *arg);
 
 /* Sums of all PMDs' counters for a port / network (control thread). */
-void sw_port_counters(const struct sw *sw, uint16_t port, struct sw_port_ctr *out);
-void sw_net_counters(const struct sw *sw, uint16_t net, struct sw_net_ctr *out);
+void sw_port_counters(const struct sw *sw, uint16_t port, struct sw_port_totals *out);
+void sw_net_counters(const struct sw *sw, uint16_t net, struct sw_net_totals *out);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "drop.h"
+#include "schema.h"
 #include "fdb.h"
 
 #define FWD_NO_NET	  0xffff
@@ -25,7 +25,7 @@ enum fwd_action {
 struct fwd_result {
 	enum fwd_action action;
 	uint16_t port;	     /* FWD_UNICAST: output port */
-	enum sw_drop reason; /* FWD_DROP: why */
+	enum api_drop reason; /* FWD_DROP: why */
 	enum fdb_learn_result learn;
 	bool learn_event; /* a MAC learning event to count, with `learn` */
 };
@@ -46,17 +46,17 @@ static inline void fwd_decide(struct fdb *fdb, const uint16_t *port_net, uint16_
 	res->learn = FDB_LEARN_REFRESHED;
 	if (__builtin_expect(len < FWD_ETHER_HDR_LEN, 0)) {
 		res->action = FWD_DROP;
-		res->reason = SW_DROP_RUNT;
+		res->reason = API_DROP_RUNT;
 		return;
 	}
 	if (__builtin_expect(fdb_mac_is_multicast(src), 0)) {
 		res->action = FWD_DROP;
-		res->reason = SW_DROP_SRC_MULTICAST;
+		res->reason = API_DROP_SRC_MULTICAST;
 		return;
 	}
 	if (__builtin_expect(src == 0, 0)) {
 		res->action = FWD_DROP;
-		res->reason = SW_DROP_SRC_ZERO;
+		res->reason = API_DROP_SRC_ZERO;
 		return;
 	}
 
@@ -76,7 +76,7 @@ static inline void fwd_decide(struct fdb *fdb, const uint16_t *port_net, uint16_
 	}
 	if (out == in_port) {
 		res->action = FWD_DROP;
-		res->reason = SW_DROP_SAME_PORT;
+		res->reason = API_DROP_SAME_PORT;
 		return;
 	}
 	res->action = FWD_UNICAST;

@@ -67,11 +67,11 @@ void l2_decide(struct l2_pmd *l2, struct fdb *fdb, const struct sw_dp *dp, uint1
 			if (res.learn == FDB_LEARN_MOVED) /* cached decisions may point at the old port */
 				gen = fdb_generation(fdb);
 			if (res.learn == FDB_LEARN_NEW || res.learn == FDB_LEARN_MOVED)
-				nctr->learned++;
+				ctr_add(&nctr->learned, 1);
 			else if (res.learn == FDB_LEARN_LIMIT)
-				ictr->drops[SW_DROP_MAC_LIMIT]++;
+				ctr_add(&ictr->events[API_EVENT_MAC_LIMIT], 1);
 			else if (res.learn == FDB_LEARN_FULL)
-				ictr->drops[SW_DROP_FDB_FULL]++;
+				ctr_add(&ictr->events[API_EVENT_FDB_FULL], 1);
 		}
 		m->action = (uint8_t)res.action;
 		if (res.action == FWD_UNICAST) {

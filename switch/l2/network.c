@@ -1,5 +1,5 @@
 /* Networks and the FDB, control side: network.add/del/list and fdb.show/
- * flush/add-static/del-static.
+ * flush/add_static/del_static.
  *
  * Runs on the control thread. Network changes publish a new datapath
  * snapshot; FDB changes go straight to the lock-free FDB. */
@@ -34,13 +34,12 @@ static int net_lookup(struct sw *sw, json_t *params, const char *key, struct api
 
 static int net_add(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {"name", "vni", NULL};
 	const char *name;
 	uint64_t vni;
 	int slot = -1;
 
-	if (api_check_keys(params, keys, err) || api_get_name(params, "name", true, &name, err) ||
-	    api_get_uint(params, "vni", true, 1, 0xffffff, &vni, err))
+	if (api_get_name(params, "name", true, &name, err) ||
+	    api_get_uint(params, "vni", true, 1, API_VNI_MAX, &vni, err))
 		return err->code;
 	if (sw_net_find(sw, name) >= 0)
 		return api_fail(err, -EEXIST, "network \"%s\" already exists", name);
@@ -69,11 +68,8 @@ static int net_add(struct sw *sw, json_t *params, json_t **result, struct api_er
 
 static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {"name", NULL};
 	int n;
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	n = net_lookup(sw, params, "name", err);
 	if (n < 0)
 		return n;
@@ -99,13 +95,10 @@ static void net_count_cb(const struct fdb_entry_view *e, void *arg)
 
 static int net_list(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {NULL};
 	static uint32_t macs[SW_MAX_NETS];
 	static json_t *ports[SW_MAX_NETS];
 	json_t *arr;
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	memset(macs, 0, sizeof(macs));
 	fdb_foreach(sw->fdb, -1, net_count_cb, macs);
 	/* one pass over the ports, then one over the networks */
@@ -157,12 +150,9 @@ static void fdb_show_cb(const struct fdb_entry_view *e, void *arg)
 
 static int fdb_show(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {"network", NULL};
 	struct fdb_show_ctx ctx = {.sw = sw, .now = atomic_load(&sw->now)};
 	int n;
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	n = net_lookup(sw, params, "network", err);
 	if (n < 0)
 		return n;
@@ -174,12 +164,9 @@ static int fdb_show(struct sw *sw, json_t *params, json_t **result, struct api_e
 
 static int fdb_flush_req(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {"network", "port", NULL};
 	int n = -1, p = -1;
 	const char *name;
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	if (json_object_get(params, "network") != NULL) {
 		n = net_lookup(sw, params, "network", err);
 		if (n < 0)
@@ -232,12 +219,10 @@ static int fdb_static_args(struct sw *sw, json_t *params, bool want_port, int *n
 static int fdb_add_static_req(struct sw *sw, json_t *params, json_t **result,
 			      struct api_err *err)
 {
-	static const char *const keys[] = {"network", "mac", "port", NULL};
 	uint64_t mac;
 	int n, p;
 
-	if (api_check_keys(params, keys, err) ||
-	    fdb_static_args(sw, params, true, &n, &mac, &p, err))
+	if (fdb_static_args(sw, params, true, &n, &mac, &p, err))
 		return err->code;
 	int rc = fdb_add_static(sw->fdb, (uint16_t)n, mac, (uint16_t)p);
 
@@ -252,12 +237,10 @@ static int fdb_add_static_req(struct sw *sw, json_t *params, json_t **result,
 static int fdb_del_static_req(struct sw *sw, json_t *params, json_t **result,
 			      struct api_err *err)
 {
-	static const char *const keys[] = {"network", "mac", NULL};
 	uint64_t mac;
 	int n, p;
 
-	if (api_check_keys(params, keys, err) ||
-	    fdb_static_args(sw, params, false, &n, &mac, &p, err))
+	if (fdb_static_args(sw, params, false, &n, &mac, &p, err))
 		return err->code;
 	if (fdb_del_static(sw->fdb, (uint16_t)n, mac) < 0)
 		return api_fail(err, -ENOENT, "no static entry for %s in network \"%s\"",
@@ -267,12 +250,12 @@ static int fdb_del_static_req(struct sw *sw, json_t *params, json_t **result,
 }
 
 const struct ctl_method network_methods[] = {
-	{"network.add", net_add, true},
-	{"network.del", net_del, true},
-	{"network.list", net_list, false},
-	{"fdb.show", fdb_show, false},
-	{"fdb.flush", fdb_flush_req, false},
-	{"fdb.add-static", fdb_add_static_req, true},
-	{"fdb.del-static", fdb_del_static_req, true},
-	{NULL, NULL, false},
+	{"network.add", net_add},
+	{"network.del", net_del},
+	{"network.list", net_list},
+	{"fdb.show", fdb_show},
+	{"fdb.flush", fdb_flush_req},
+	{"fdb.add_static", fdb_add_static_req},
+	{"fdb.del_static", fdb_del_static_req},
+	{NULL, NULL},
 };

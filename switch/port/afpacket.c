@@ -43,8 +43,8 @@ struct afp_dev {
 	uint32_t max_len; /* longest frame a slot holds */
 	/* PMD polling the port */
 	uint32_t rx_next;
-	uint64_t rx_truncated;
-	uint64_t rx_nombuf;
+	struct sw_ctr rx_truncated;
+	struct sw_ctr rx_nombuf;
 	/* control thread */
 	uint64_t kernel_drops; /* PACKET_STATISTICS so far (it resets on read) */
 	rte_spinlock_t txlock[1];
@@ -73,12 +73,12 @@ static uint16_t afp_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 		if (!(st & TP_STATUS_USER))
 			break;
 		if (unlikely(h->tp_len != h->tp_snaplen)) {
-			d->rx_truncated++;
+			ctr_add(&d->rx_truncated, 1);
 			goto next;
 		}
 		m = rte_pktmbuf_alloc(mp);
 		if (unlikely(m == NULL)) {
-			d->rx_nombuf++; /* the frame stays: the ring fills and the kernel counts */
+			ctr_add(&d->rx_nombuf, 1); /* the frame stays: the ring fills and the kernel counts */
 			break;
 		}
 		if (st & TP_STATUS_CSUMNOTREADY)
@@ -101,7 +101,7 @@ static uint16_t afp_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 		goto next;
 nomem:
 		rte_pktmbuf_free(m);
-		d->rx_nombuf++;
+		ctr_add(&d->rx_nombuf, 1);
 next:
 		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
 		if (++d->rx_next == d->n_frames)
@@ -254,9 +254,9 @@ static void afp_dev_drops(struct sw_port *sp, uint64_t *drops)
 
 	if (getsockopt(d->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
 		d->kernel_drops += st.tp_drops;
-	drops[SW_DROP_RX_MISSED] += d->kernel_drops;
-	drops[SW_DROP_RX_TRUNCATED] += __atomic_load_n(&d->rx_truncated, __ATOMIC_RELAXED);
-	drops[SW_DROP_RX_NOMBUF] += __atomic_load_n(&d->rx_nombuf, __ATOMIC_RELAXED);
+	drops[API_DROP_RX_MISSED] += d->kernel_drops;
+	drops[API_DROP_RX_TRUNCATED] += ctr_get(&d->rx_truncated);
+	drops[API_DROP_RX_NOMBUF] += ctr_get(&d->rx_nombuf);
 }
 
 const struct port_ops port_afpacket_ops = {

@@ -172,8 +172,8 @@ static void eth_dev_drops(struct sw_port *sp, uint64_t *drops)
 	struct rte_eth_stats es;
 
 	if (rte_eth_stats_get(d->port_id, &es) == 0) {
-		drops[SW_DROP_RX_MISSED] += es.imissed;
-		drops[SW_DROP_RX_NOMBUF] += es.rx_nombuf;
+		drops[API_DROP_RX_MISSED] += es.imissed;
+		drops[API_DROP_RX_NOMBUF] += es.rx_nombuf;
 	}
 }
 

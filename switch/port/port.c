@@ -81,22 +81,20 @@ static bool port_is_ethdev(const struct port_ops *ops)
 /* Reads and checks the parameters of port.add into `sp`. */
 static int port_parse(struct sw *sw, json_t *params, struct sw_port *sp, struct api_err *err)
 {
-	static const char *const keys[] = {"name",  "type",    "network",   "path", "mode",
-					   "iface", "devargs", "mac_limit", NULL};
 	const char *name, *type, *net, *path = NULL, *mode = NULL, *iface = NULL,
 				       *devargs = NULL;
 	struct sw_port_conf *c = &sp->conf;
 	uint64_t limit = sw->opts.mac_limit;
 	int n;
 
-	if (api_check_keys(params, keys, err) || api_get_name(params, "name", true, &name, err) ||
+	if (api_get_name(params, "name", true, &name, err) ||
 	    api_get_str(params, "type", true, &type, err) < 0 ||
 	    api_get_name(params, "network", true, &net, err) ||
 	    api_get_str(params, "path", false, &path, err) < 0 ||
 	    api_get_str(params, "mode", false, &mode, err) < 0 ||
 	    api_get_str(params, "iface", false, &iface, err) < 0 ||
 	    api_get_str(params, "devargs", false, &devargs, err) < 0 ||
-	    api_get_uint(params, "mac_limit", false, 0, FDB_DEFAULT_CAPACITY * 16ull, &limit,
+	    api_get_uint(params, "mac_limit", false, 0, API_MAC_LIMIT_MAX, &limit,
 			 err) < 0)
 		return err->code;
 
@@ -330,11 +328,10 @@ void port_close_all(struct sw *sw)
 
 static int port_del(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {"name", NULL};
 	const char *name;
 	int p;
 
-	if (api_check_keys(params, keys, err) || api_get_name(params, "name", true, &name, err))
+	if (api_get_name(params, "name", true, &name, err))
 		return err->code;
 	p = sw_port_find(sw, name);
 	if (p < 0 && port_forget_unrestored(sw, name))
@@ -349,12 +346,9 @@ static int port_del(struct sw *sw, json_t *params, json_t **result, struct api_e
 
 static int port_list(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
-	static const char *const keys[] = {NULL};
 	json_t *arr, *u;
 	size_t i;
 
-	if (api_check_keys(params, keys, err))
-		return err->code;
 	arr = json_array();
 	for (int p = 0; p < SW_MAX_PORTS; p++)
 		if (sw->port[p].used)
@@ -372,8 +366,8 @@ static int port_list(struct sw *sw, json_t *params, json_t **result, struct api_
 }
 
 const struct ctl_method port_methods[] = {
-	{"port.add", port_add, true},
-	{"port.del", port_del, true},
-	{"port.list", port_list, false},
-	{NULL, NULL, false},
+	{"port.add", port_add},
+	{"port.del", port_del},
+	{"port.list", port_list},
+	{NULL, NULL},
 };

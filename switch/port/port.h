@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "api.h"
+#include "wire.h"
 #include "sw.h"
 
 struct port_ops {

@@ -30,7 +30,7 @@ struct tap_dev {
 	int fd;
 	/* PMD polling the port: the tail of frames longer than one mbuf */
 	uint8_t *spill;
-	uint64_t rx_nombuf;
+	struct sw_ctr rx_nombuf;
 	rte_spinlock_t txlock[1];
 };
 
@@ -47,7 +47,7 @@ static uint16_t tap_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 		ssize_t r;
 
 		if (unlikely(m == NULL)) {
-			d->rx_nombuf++;
+			ctr_add(&d->rx_nombuf, 1);
 			break;
 		}
 		room = rte_pktmbuf_tailroom(m);
@@ -68,7 +68,7 @@ static uint16_t tap_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 			m->pkt_len = room;
 			if (kif_copy_in(mp, m, d->spill, (uint32_t)(r - room)) < 0) {
 				rte_pktmbuf_free(m);
-				d->rx_nombuf++;
+				ctr_add(&d->rx_nombuf, 1);
 				continue;
 			}
 		}
@@ -171,7 +171,7 @@ static void tap_dev_drops(struct sw_port *sp, uint64_t *drops)
 {
 	const struct tap_dev *d = (const struct tap_dev *)sp->dev;
 
-	drops[SW_DROP_RX_NOMBUF] += __atomic_load_n(&d->rx_nombuf, __ATOMIC_RELAXED);
+	drops[API_DROP_RX_NOMBUF] += ctr_get(&d->rx_nombuf);
 }
 
 const struct port_ops port_tap_ops = {

@@ -41,8 +41,9 @@ static inline void txbuf_flush_port(struct txbuf_set *ts, const struct sw_dp *dp
 	if (n == 0)
 		return;
 	if (unlikely(p->n_txq == 0)) {
-		c->drops[dp->port_net[port] == SW_NO_NET ? SW_DROP_TX_FAILED : SW_DROP_LINK_DOWN] +=
-			n;
+		ctr_add(&c->drops[dp->port_net[port] == SW_NO_NET ? API_DROP_TX_FAILED
+								  : API_DROP_LINK_DOWN],
+			n);
 		rte_pktmbuf_free_bulk(tb->pkts, n);
 		return;
 	}
@@ -59,11 +60,11 @@ static inline void txbuf_flush_port(struct txbuf_set *ts, const struct sw_dp *dp
 	if (unlikely(sent < n)) {
 		for (uint16_t i = sent; i < n; i++)
 			bytes -= tb->pkts[i]->pkt_len;
-		c->drops[SW_DROP_TX_FAILED] += n - sent;
+		ctr_add(&c->drops[API_DROP_TX_FAILED], n - sent);
 		rte_pktmbuf_free_bulk(&tb->pkts[sent], n - sent);
 	}
-	c->tx_packets += sent;
-	c->tx_bytes += bytes;
+	ctr_add(&c->tx_packets, sent);
+	ctr_add(&c->tx_bytes, bytes);
 }
 
 /* Buffers `m` for `port`, sending the buffer first when it is full. */

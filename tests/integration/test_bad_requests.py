@@ -127,18 +127,18 @@ def cases(iface):
         ('fdb.show network is a number', req('fdb.show', {'network': 1}, id=54), {EINVAL}),
         ('fdb.flush both network and port', req('fdb.flush', {'network': NET, 'port': 'p1',
                                                               'x': 1}, id=55), {EINVAL}),
-        ('fdb.add-static bad MAC', req('fdb.add-static', {'network': NET, 'mac': '52:54:00:zz:00:01',
+        ('fdb.add_static bad MAC', req('fdb.add_static', {'network': NET, 'mac': '52:54:00:zz:00:01',
                                                           'port': 'p1'}, id=56), {EINVAL}),
-        ('fdb.add-static short MAC', req('fdb.add-static', {'network': NET, 'mac': '52:54:00:00:01',
+        ('fdb.add_static short MAC', req('fdb.add_static', {'network': NET, 'mac': '52:54:00:00:01',
                                                             'port': 'p1'}, id=57), {EINVAL}),
-        ('fdb.add-static multicast MAC', req('fdb.add-static', {'network': NET,
+        ('fdb.add_static multicast MAC', req('fdb.add_static', {'network': NET,
                                                                 'mac': '01:00:5e:00:00:01',
                                                                 'port': 'p1'}, id=58), {EINVAL}),
-        ('fdb.add-static missing port', req('fdb.add-static', {'network': NET,
+        ('fdb.add_static missing port', req('fdb.add_static', {'network': NET,
                                                                'mac': '52:54:00:00:00:01',
                                                                'port': 'nosuchport'}, id=59),
          {ENOENT}),
-        ('fdb.del-static not present', req('fdb.del-static', {'network': NET,
+        ('fdb.del_static not present', req('fdb.del_static', {'network': NET,
                                                               'mac': '52:54:00:00:00:02'}, id=60),
          {ENOENT}),
         ('version with unknown param', req('version', {'verbose': True}, id=61), {EINVAL}),
@@ -202,7 +202,7 @@ def main():
     sw.network_add(NET, VNI)
     sw.port_add('p1', 'af-packet', NET, iface=o1)
     sw.port_add('p2', 'af-packet', NET, iface=o2)
-    sw.call_ok('fdb.add-static', {'network': NET, 'mac': '02:76:6c:00:00:99', 'port': 'p2'})
+    sw.call_ok('fdb.add_static', {'network': NET, 'mac': '02:76:6c:00:00:99', 'port': 'p2'})
     sw.wait_link(['p1', 'p2'])
     ok, out = ns1.ping('10.99.0.2', count=3, wait=2)
     check(ok, 'ping ns1 -> ns2 failed before the bad requests:\n%s' % out)

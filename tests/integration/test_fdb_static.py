@@ -2,7 +2,7 @@
 """Static FDB entries: a static entry for ns1's MAC pointing at ns2's port
 p2 is not moved by ns1's own traffic on p1, so ns2's replies hairpin on p2
 (same_port drops) and ping fails; fdb.flush keeps it; it survives a restart
-(state file); fdb.del-static restores learning and the ping; port.del
+(state file); fdb.del_static restores learning and the ping; port.del
 removes the port's static entries."""
 import os
 import sys
@@ -39,7 +39,7 @@ def main():
     check(e and e['port'] == 'p1' and not e['static'], 'ns1 MAC %s not learned on p1: %r' % (m1, e))
 
     # static entry: ns1's MAC "lives" on p2
-    sw.call_ok('fdb.add-static', {'network': NET, 'mac': m1.upper(), 'port': 'p2'})
+    sw.call_ok('fdb.add_static', {'network': NET, 'mac': m1.upper(), 'port': 'p2'})
     e = entry(sw, m1)
     check(e is not None, 'fdb.show: static entry %s missing' % m1)
     check_eq('static entry %s port' % m1, 'p2', e['port'])
@@ -75,16 +75,16 @@ def main():
     sw.wait_link(['p1', 'p2'])
 
     # delete: learning and ping work again
-    sw.call_ok('fdb.del-static', {'network': NET, 'mac': m1})
+    sw.call_ok('fdb.del_static', {'network': NET, 'mac': m1})
     ok, out = ns1.ping('10.99.0.2', count=3, wait=2)
-    check(ok, 'ping ns1 -> ns2 failed after fdb.del-static:\n%s' % out)
+    check(ok, 'ping ns1 -> ns2 failed after fdb.del_static:\n%s' % out)
     e = entry(sw, m1)
     check(e and e['port'] == 'p1' and not e['static'],
-          'after fdb.del-static, %s should be learned on p1: %r' % (m1, e))
+          'after fdb.del_static, %s should be learned on p1: %r' % (m1, e))
 
     # port.del removes the port's static entries
     other = '02:76:6c:00:00:77'
-    sw.call_ok('fdb.add-static', {'network': NET, 'mac': other, 'port': 'p2'})
+    sw.call_ok('fdb.add_static', {'network': NET, 'mac': other, 'port': 'p2'})
     check(entry(sw, other) is not None, 'static entry %s missing after add' % other)
     sw.port_del('p2')
     check(entry(sw, other) is None, 'port.del p2 left its static entry %s' % other)

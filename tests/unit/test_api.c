@@ -1,5 +1,6 @@
-/* Unit tests of the control API wire format (switch/api.c): good requests,
- * malformed requests with their error codes, parameter checks, encoding. */
+/* Unit tests of the control API (api/): the wire format (good requests,
+ * malformed requests with their error codes, parameter getters, encoding)
+ * and validation against the schema. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "api.h"
+#include "wire.h"
 
 static int parse(const char *line, struct api_req *req, struct api_err *err)
 {
@@ -111,7 +112,6 @@ static void test_too_long(void **state)
 
 static void test_params(void **state)
 {
-	static const char *const keys[] = {"name", "vni", NULL};
 	json_t *p = json_pack("{s:s,s:i,s:i,s:s,s:s}", "name", "lan-1.a", "vni", 100, "neg", -1,
 			      "bad", "a b", "long", "abcdefghijklmnopqrstuvwxyz0123456");
 	struct api_err err;
@@ -133,13 +133,90 @@ static void test_params(void **state)
 	assert_int_equal(api_get_name(p, "bad", true, &s, &err), -EINVAL);
 	assert_int_equal(api_get_name(p, "long", true, &s, &err), -EINVAL);
 	assert_int_equal(api_get_str(p, "vni", true, &s, &err), -EINVAL);
-	assert_int_equal(api_check_keys(p, keys, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "unknown parameter"));
 	json_decref(p);
+}
 
-	p = json_pack("{s:s}", "name", "x");
-	assert_int_equal(api_check_keys(p, keys, &err), 0);
+/* Validation against the schema: what a message says for each problem. */
+static void expect_invalid(const char *method, const char *params, const char *needle)
+{
+	const struct api_method *m = api_method_find(method);
+	json_t *p = json_loads(params, 0, NULL);
+	char msg[256];
+
+	assert_non_null(m);
+	assert_non_null(p);
+	if (api_validate(m, p, msg, sizeof(msg)) != -EINVAL || !strstr(msg, needle)) {
+		print_message("%s %s: expected an error with \"%s\", got \"%s\"\n", method,
+			      params, needle, msg);
+		fail();
+	}
 	json_decref(p);
+}
+
+static void expect_valid(const char *method, const char *params)
+{
+	const struct api_method *m = api_method_find(method);
+	json_t *p = json_loads(params, 0, NULL);
+	char msg[256] = "";
+
+	assert_non_null(m);
+	assert_non_null(p);
+	if (api_validate(m, p, msg, sizeof(msg)) != 0) {
+		print_message("%s %s: %s\n", method, params, msg);
+		fail();
+	}
+	json_decref(p);
+}
+
+static void test_validate(void **state)
+{
+	expect_valid("version", "{}");
+	expect_invalid("version", "{\"x\":1}", "unknown parameter \"x\" (it takes none)");
+	expect_valid("network.add", "{\"name\":\"lan1\",\"vni\":16777215}");
+	expect_invalid("network.add", "{\"name\":\"lan1\"}", "needs \"vni\"");
+	expect_invalid("network.add", "{\"name\":\"lan1\",\"vni\":16777216}", "1 to 16777215");
+	expect_invalid("network.add", "{\"name\":\"lan1\",\"vni\":\"7\"}", "integer");
+	expect_invalid("network.add", "{\"name\":\"-x\",\"vni\":7}", "name of 1-31");
+	expect_invalid("network.add", "{\"name\":\"a\",\"vni\":1,\"vnl\":2}",
+		       "unknown parameter \"vnl\" (it takes name, vni)");
+	expect_valid("port.add", "{\"name\":\"p\",\"type\":\"vhost-user\",\"network\":\"n\","
+				 "\"path\":\"/tmp/s\",\"mode\":\"server\",\"mac_limit\":16777216}");
+	expect_invalid("port.add", "{\"name\":\"p\",\"type\":\"vhost-user\",\"network\":\"n\"}",
+		       "vhost-user ports need \"path\"");
+	expect_invalid("port.add",
+		       "{\"name\":\"p\",\"type\":\"tap\",\"network\":\"n\",\"path\":\"/x\"}",
+		       "\"path\" does not apply to tap ports");
+	expect_invalid("port.add", "{\"name\":\"p\",\"type\":\"vxlan\",\"network\":\"n\"}",
+		       "one of vhost-user, tap, af-packet, ring, null, pcap");
+	expect_invalid("port.add",
+		       "{\"name\":\"p\",\"type\":\"null\",\"network\":\"n\",\"mac_limit\":16777217}",
+		       "0 to 16777216");
+	expect_invalid("port.add",
+		       "{\"name\":\"p\",\"type\":\"af-packet\",\"network\":\"n\","
+		       "\"iface\":\"sixteen-chars-xx\"}",
+		       "1-15 characters");
+	expect_valid("fdb.add_static", "{\"network\":\"n\",\"mac\":\"52:54:00:00:00:01\","
+				       "\"port\":\"p\"}");
+	expect_invalid("fdb.add_static", "{\"network\":\"n\",\"mac\":\"52:54:00:00:00\","
+					 "\"port\":\"p\"}",
+		       "MAC address like");
+	expect_valid("fdb.flush", "{}");
+	/* a cut UTF-8 name is shown whole characters only */
+	expect_invalid("network.del",
+		       "{\"name\":\"a\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		       "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}",
+		       "...)");
+	assert_null(api_method_find("fdb.add-static"));
+	/* every method's parameters are consistent: options and positions unique */
+	for (const struct api_method *m = api_methods; m->name; m++)
+		for (const struct api_param *p = m->params; p->key; p++) {
+			assert_non_null(p->help);
+			assert_true(p->cli != NULL || p->pos >= 0);
+			for (const struct api_param *q = p + 1; q->key; q++) {
+				assert_true(strcmp(p->key, q->key) != 0);
+				assert_true(p->pos < 0 || p->pos != q->pos);
+			}
+		}
 }
 
 static void test_names(void **state)
@@ -168,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_good_request),  cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_id_kept_on_error), cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_params),        cmocka_unit_test(test_names),
+		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_encode_result),
 	};
 

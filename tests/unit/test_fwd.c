@@ -75,19 +75,19 @@ static void test_drops(void **state)
 
 	fwd_decide(fdb, port_net, 0, 1, MAC_B, MAC_A, 13, 1, true, &r);
 	assert_int_equal(r.action, FWD_DROP);
-	assert_int_equal(r.reason, SW_DROP_RUNT);
+	assert_int_equal(r.reason, API_DROP_RUNT);
 	decide(fdb, 0, 1, MAC_B, BCAST, &r);
 	assert_int_equal(r.action, FWD_DROP);
-	assert_int_equal(r.reason, SW_DROP_SRC_MULTICAST);
+	assert_int_equal(r.reason, API_DROP_SRC_MULTICAST);
 	decide(fdb, 0, 1, MAC_B, 0, &r);
 	assert_int_equal(r.action, FWD_DROP);
-	assert_int_equal(r.reason, SW_DROP_SRC_ZERO);
+	assert_int_equal(r.reason, API_DROP_SRC_ZERO);
 	assert_int_equal(fdb_count(fdb), 0); /* nothing bad was learned */
 	/* B sits behind port 1 too: a frame from 1 to B goes nowhere */
 	decide(fdb, 0, 1, MAC_A, MAC_B, &r);
 	decide(fdb, 0, 1, MAC_B, MAC_A, &r);
 	assert_int_equal(r.action, FWD_DROP);
-	assert_int_equal(r.reason, SW_DROP_SAME_PORT);
+	assert_int_equal(r.reason, API_DROP_SAME_PORT);
 }
 
 static void test_isolation(void **state)
@@ -135,7 +135,7 @@ static void test_no_learn(void **state)
 	/* invalid sources are dropped whatever the caller says */
 	fwd_decide(fdb, port_net, 0, 1, MAC_B, BCAST, 60, 1, false, &r);
 	assert_int_equal(r.action, FWD_DROP);
-	assert_int_equal(r.reason, SW_DROP_SRC_MULTICAST);
+	assert_int_equal(r.reason, API_DROP_SRC_MULTICAST);
 }
 
 static void test_flood_set(void **state)

@@ -164,10 +164,10 @@ static void test_port(void **state)
 		       SWCMD_VIEW_NONE);
 	expect_request("port add t0 --type tap --network n", "port.add",
 		       "{\"name\":\"t0\",\"type\":\"tap\",\"network\":\"n\"}", SWCMD_VIEW_NONE);
-	expect_request("port add t0 --type tap --network n --iface vlab0 --mac-limit 4294967295",
+	expect_request("port add t0 --type tap --network n --iface vlab0 --mac-limit 16777216",
 		       "port.add",
 		       "{\"name\":\"t0\",\"type\":\"tap\",\"network\":\"n\",\"iface\":\"vlab0\","
-		       "\"mac_limit\":4294967295}",
+		       "\"mac_limit\":16777216}",
 		       SWCMD_VIEW_NONE);
 	expect_request(
 	    "port add a --type af-packet --network n --iface eth1", "port.add",
@@ -212,8 +212,9 @@ static void test_port_errors(void **state)
 			   "client or server");
 	expect_usage_error("port add p --type tap --network n --iface abcdefghijklmnop",
 			   "1 to 15 characters");
-	expect_usage_error("port add p --type tap --network n --mac-limit 4294967296",
-			   "out of range");
+	/* the switch's own limit, from the schema the switch validates with */
+	expect_usage_error("port add p --type tap --network n --mac-limit 16777217",
+			   "out of range (0 to 16777216)");
 	expect_usage_error("port add p --type tap --network n --mac-limit lots",
 			   "must be a number");
 	expect_usage_error("port add p --type tap --network bad! ", "invalid character '!'");
@@ -232,18 +233,21 @@ static void test_fdb(void **state)
 		       SWCMD_VIEW_FLUSH);
 	expect_request("fdb flush --port vm1-eth0", "fdb.flush", "{\"port\":\"vm1-eth0\"}",
 		       SWCMD_VIEW_FLUSH);
-	expect_request("fdb add-static lan1 52:54:00:AB:cd:09 vm1-eth0", "fdb.add-static",
+	/* both filters at once, as the API takes them */
+	expect_request("fdb flush --network lan1 --port p", "fdb.flush",
+		       "{\"network\":\"lan1\",\"port\":\"p\"}", SWCMD_VIEW_FLUSH);
+	expect_request("fdb add-static lan1 52:54:00:AB:cd:09 vm1-eth0", "fdb.add_static",
 		       "{\"network\":\"lan1\",\"mac\":\"52:54:00:ab:cd:09\",\"port\":\"vm1-eth0\"}",
 		       SWCMD_VIEW_NONE);
 	expect_request(
-	    "fdb add-static --port p --mac 02:00:00:00:00:01 --network n", "fdb.add-static",
+	    "fdb add-static --port p --mac 02:00:00:00:00:01 --network n", "fdb.add_static",
 	    "{\"network\":\"n\",\"mac\":\"02:00:00:00:00:01\",\"port\":\"p\"}", SWCMD_VIEW_NONE);
-	expect_request("fdb add-static n --port p 02:00:00:00:00:01", "fdb.add-static",
+	expect_request("fdb add-static n --port p 02:00:00:00:00:01", "fdb.add_static",
 		       "{\"network\":\"n\",\"mac\":\"02:00:00:00:00:01\",\"port\":\"p\"}",
 		       SWCMD_VIEW_NONE);
-	expect_request("fdb del-static lan1 52:54:00:00:00:09", "fdb.del-static",
+	expect_request("fdb del-static lan1 52:54:00:00:00:09", "fdb.del_static",
 		       "{\"network\":\"lan1\",\"mac\":\"52:54:00:00:00:09\"}", SWCMD_VIEW_NONE);
-	expect_request("fdb del-static --mac 52:54:00:00:00:09 --network lan1", "fdb.del-static",
+	expect_request("fdb del-static --mac 52:54:00:00:00:09 --network lan1", "fdb.del_static",
 		       "{\"network\":\"lan1\",\"mac\":\"52:54:00:00:00:09\"}", SWCMD_VIEW_NONE);
 }
 
@@ -253,7 +257,7 @@ static void test_fdb_errors(void **state)
 	expect_usage_error("fdb show", "missing NETWORK");
 	expect_usage_error("fdb show a b", "unexpected argument 'b'");
 	expect_usage_error("fdb show --port p", "unknown option '--port'");
-	expect_usage_error("fdb flush --network a --port b", "not both");
+	expect_usage_error("fdb flush --network a --pot b", "unknown option '--pot'");
 	expect_usage_error("fdb flush lan1", "unexpected argument 'lan1'");
 	expect_usage_error("fdb add-static lan1 52:54:00:00:00:zz p", "invalid MAC address");
 	expect_usage_error("fdb add-static lan1 52:54:00:00:00 p", "invalid MAC address");
@@ -299,7 +303,9 @@ static void test_groups(void **state)
 	expect_help("network add lan1 --vni 3 --help", "--vni N");
 	expect_help("port add --help", "--mac-limit");
 	expect_help("fdb help", "add-static");
-	expect_help("fdb add-static -h", "--network NET, --mac MAC, --port PORT");
+	expect_help("fdb add-static -h", "NETWORK, --network NETWORK");
+	expect_help("fdb add-static -h", "MAC, --mac MAC");
+	expect_help("port add --help", "learned-MAC limit of the port");
 	expect_help("stats -h", "--clear");
 }
 
@@ -359,8 +365,10 @@ static void test_print(void **state)
 	int ret;
 	char *out;
 
+	expect_output("version", "{\"name\":\"vlab-switchd\",\"version\":\"0.1.0\",\"api\":2}",
+		      "vlab-switchd 0.1.0 (API 2)\n");
 	expect_output("version", "{\"name\":\"vlab-switchd\",\"version\":\"0.1.0\",\"api\":1}",
-		      "vlab-switchd 0.1.0 (API 1)\n");
+		      "vlab-switchd 0.1.0 (API 1)\nnote: this vlab speaks API 2\n");
 	expect_output("network list",
 		      "[{\"name\":\"lan1\",\"vni\":100,\"ports\":[\"a\",\"b\"],\"macs\":3},"
 		      "{\"name\":\"mgmt\",\"vni\":16777215,\"ports\":[],\"macs\":0}]",
@@ -404,13 +412,15 @@ static void test_print_stats(void **state)
 	static const char stats[] =
 	    "{\"ports\":[{\"name\":\"p1\",\"rx_packets\":10,\"rx_bytes\":980,"
 	    "\"tx_packets\":9,\"tx_bytes\":882,\"drops\":{\"runt\":0,\"same_port\":2,"
-	    "\"tx_failed\":1,\"mac_limit\":4}},"
+	    "\"tx_failed\":1},\"events\":{\"mac_limit\":4,\"fdb_full\":0}},"
 	    "{\"name\":\"p2\",\"rx_packets\":0,\"rx_bytes\":0,\"tx_packets\":0,\"tx_bytes\":0,"
-	    "\"drops\":{\"runt\":0,\"same_port\":1,\"tx_failed\":0,\"mac_limit\":0}}],"
+	    "\"drops\":{\"runt\":0,\"same_port\":1,\"tx_failed\":0},"
+	    "\"events\":{\"mac_limit\":0,\"fdb_full\":0}}],"
 	    "\"networks\":[{\"name\":\"lan1\",\"macs\":2,\"learned\":2,\"flooded\":4}],"
 	    "\"pmds\":[{\"lcore\":1,\"busy_cycles\":100,\"idle_cycles\":300,\"packets\":10,"
 	    "\"cycles_per_packet\":10.0}],"
-	    "\"drops\":{\"runt\":0,\"same_port\":3,\"tx_failed\":1,\"mac_limit\":4},"
+	    "\"drops\":{\"runt\":0,\"same_port\":3,\"tx_failed\":1},"
+	    "\"events\":{\"mac_limit\":4,\"fdb_full\":0},"
 	    "\"fdb\":{\"entries\":2,\"capacity\":1048576}}";
 
 	expect_output(
@@ -420,11 +430,13 @@ static void test_print_stats(void **state)
 	    "p2             0         0           0         0      1\n"
 	    "\n"
 	    "DROP-REASON  PACKETS  PORTS      MEANING\n"
-	    "same_port          3  p1=2,p2=1  destination is on the receiving port (hairpin)\n"
+	    "same_port          3  p1=2,p2=1  destination was learned on the receiving port "
+	    "(hairpin)\n"
 	    "tx_failed          1  p1=1       output port could not take it (queue full, frame "
 	    "over its MTU)\n"
-	    "mac_limit          4  p1=4       not a drop: forwarded, source not learned (port MAC "
-	    "limit)\n"
+	    "\n"
+	    "EVENT      PACKETS  PORTS  MEANING\n"
+	    "mac_limit        4  p1=4   source not learned: the port reached its MAC limit\n"
 	    "\n"
 	    "NETWORK  MACS  LEARNED  FLOODED\n"
 	    "lan1        2        2        4\n"

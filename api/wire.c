@@ -1,5 +1,5 @@
-/* Control API wire format; see api.h. Runs on the control thread. */
-#include "api.h"
+/* Control API wire format; see wire.h. Pure; the switch's control thread. */
+#include "wire.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -83,32 +83,6 @@ void api_req_free(struct api_req *req)
 	memset(req, 0, sizeof(*req));
 }
 
-int api_check_keys(json_t *params, const char *const *allowed, struct api_err *err)
-{
-	const char *key;
-	json_t *val;
-
-	json_object_foreach(params, key, val)
-	{
-		bool ok = false;
-
-		for (int i = 0; allowed[i] != NULL; i++)
-			if (strcmp(key, allowed[i]) == 0)
-				ok = true;
-		if (!ok) {
-			char list[160] = "";
-			size_t n = 0;
-
-			for (int i = 0; allowed[i] != NULL && n < sizeof(list) - 1; i++)
-				n += snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
-					      allowed[i]);
-			return api_fail(err, -EINVAL, "unknown parameter \"%.64s\" (expected: %s)",
-					key, list[0] ? list : "none");
-		}
-	}
-	return 0;
-}
-
 int api_get_str(json_t *params, const char *key, bool required, const char **out,
 		struct api_err *err)
 {
@@ -147,22 +121,6 @@ int api_get_uint(json_t *params, const char *key, bool required, uint64_t min, u
 				(long long)i);
 	*out = (uint64_t)i;
 	return 0;
-}
-
-bool api_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 31)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
 }
 
 int api_get_name(json_t *params, const char *key, bool required, const char **out,

@@ -1,10 +1,11 @@
-/* Control API wire format: parsing one request line, checking parameters, and
- * encoding results and errors (see docs/switch-api.md).
+/* Control API wire format: parsing one request line, reading parameters
+ * that api_validate() (schema.h) already checked, and encoding results and
+ * errors (see docs/switch-api.md).
  *
- * Pure (jansson only): no sockets, no EAL; used by the control thread and by
- * unit tests. */
-#ifndef VLAB_API_H
-#define VLAB_API_H
+ * Pure (jansson only): no sockets, no EAL; used by the switch's control
+ * thread and by unit tests. */
+#ifndef VLAB_API_WIRE_H
+#define VLAB_API_WIRE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,8 +13,8 @@
 
 #include <jansson.h>
 
-#define API_VERSION      1
-#define API_MAX_LINE     65536
+#include "schema.h"
+
 #define API_ERR_PARSE    -32700
 #define API_ERR_REQUEST  -32600
 #define API_ERR_METHOD   -32601
@@ -42,9 +43,6 @@ int api_fail(struct api_err *err, int code, const char *fmt, ...)
 int api_parse(const char *line, size_t len, struct api_req *req, struct api_err *err);
 void api_req_free(struct api_req *req);
 
-/* Checks that `params` holds only keys from the NULL-terminated `allowed`. */
-int api_check_keys(json_t *params, const char *const *allowed, struct api_err *err);
-
 /* Typed parameter getters: 0 when present and valid, 1 when absent and not
  * required (output untouched), else -EINVAL with `err` filled in. */
 int api_get_str(json_t *params, const char *key, bool required, const char **out,
@@ -54,9 +52,6 @@ int api_get_uint(json_t *params, const char *key, bool required, uint64_t min, u
 /* A name: 1..31 characters from [A-Za-z0-9_.-]. */
 int api_get_name(json_t *params, const char *key, bool required, const char **out,
 		 struct api_err *err);
-
-/* True when `s` is a valid object name. */
-bool api_name_ok(const char *s);
 
 /* Encodes a response line (with the trailing newline). Caller frees. */
 char *api_encode_result(json_t *id, json_t *result);
