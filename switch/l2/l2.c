@@ -48,7 +48,9 @@ void l2_decide(struct l2_pmd *l2, struct fdb *fdb, const struct sw_dp *dp, uint1
 		if (i + L2_PREFETCH_AHEAD < n)
 			l2_prefetch(l2, fdb, in, net, &meta[i + L2_PREFETCH_AHEAD], now, gen);
 
-		if (l2_cached(l2, in, m, now, gen)) {
+		/* the cached output must still be in the frame's network: the
+		 * FDB generation tracks entries, not the snapshot's ports */
+		if (l2_cached(l2, in, m, now, gen) && dp->port_net[l2->last[in].out] == net) {
 			m->action = FWD_UNICAST;
 			m->out = l2->last[in].out;
 			continue;
