@@ -1,6 +1,7 @@
-/* Unit tests of the pure helpers of namespace hosts (vmhost/netns.c): CIDR
- * parsing, subnet checks, namespace and outer interface names, node
- * validation and the choice of a route's NIC. No root, no kernel objects.
+/* Unit tests of the pure helpers of namespace hosts (vmhost/netns_check.c,
+ * netns_neigh.c): CIDR parsing, subnet checks, namespace and outer interface
+ * names, node validation, the choice of a route's NIC and the neighbour
+ * table limits. No root, no kernel objects.
  *
  * Threads: cmocka runs every test on the main thread. */
 #include <arpa/inet.h>
