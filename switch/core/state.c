@@ -59,6 +59,8 @@ int state_save(struct sw *sw)
 			json_array_append_new(ports, sw_port_config(sw, &sw->port[p]));
 	if (sw->unrestored != NULL)
 		json_array_extend(ports, sw->unrestored);
+	if (sw->unrestored_static != NULL)
+		json_array_extend(sctx.arr, sw->unrestored_static);
 	if (fdb_static_count(sw->fdb) > 0) /* a scan of the whole table otherwise */
 		fdb_foreach(sw->fdb, -1, static_cb, &sctx);
 	root = json_pack("{s:i,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
@@ -102,9 +104,30 @@ out_free:
 	return rc;
 }
 
+/* True when `params` is a static FDB entry of a saved port that could not be
+ * restored: it is kept for when that port comes back. */
+static bool state_keep_static(struct sw *sw, json_t *params)
+{
+	const char *port = json_string_value(json_object_get(params, "port"));
+	size_t i;
+	json_t *u;
+
+	json_array_foreach((json_t *)sw->unrestored, i, u)
+	{
+		if (port && !strcmp(json_string_value(json_object_get(u, "name")) ?: "", port)) {
+			if (sw->unrestored_static == NULL)
+				sw->unrestored_static = json_array();
+			json_array_append(sw->unrestored_static, params);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Replays every element of `arr` through `method`; failures are logged and
  * skipped so one broken entry does not lose the others. Ports that fail (an
- * af-packet interface that is gone, say) stay in the file for the next start. */
+ * af-packet interface that is gone, say) stay in the file for the next start,
+ * and so do their static FDB entries. */
 static void state_replay(struct sw *sw, json_t *arr, const char *method)
 {
 	size_t i;
@@ -122,6 +145,8 @@ static void state_replay(struct sw *sw, json_t *arr, const char *method)
 				method, i);
 			continue;
 		}
+		if (!strcmp(method, "fdb.add_static") && state_keep_static(sw, params))
+			continue;
 		if (ctl_call(sw, method, params, &result, &err) < 0) {
 			RTE_LOG(ERR, USER1, "state: cannot restore %s entry %zu: %s\n", method, i,
 				err.msg);

@@ -110,6 +110,7 @@ struct sw {
 	struct sw_port port[SW_MAX_PORTS];
 	bool restoring;   /* loading the state file: do not rewrite it */
 	void *unrestored; /* json_t array: saved ports that could not be re-created */
+	void *unrestored_static; /* json_t array: their static FDB entries, kept */
 };
 
 /* Lookups by name (control thread); -1 when absent. */

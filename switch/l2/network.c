@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "mac.h"
+#include "port.h"
 #include "sw.h"
 
 int sw_net_find(const struct sw *sw, const char *name)
@@ -68,6 +69,7 @@ static int net_add(struct sw *sw, json_t *params, json_t **result, struct api_er
 
 static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
+	const char *pname;
 	int n;
 
 	n = net_lookup(sw, params, "name", err);
@@ -78,6 +80,11 @@ static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_er
 			return api_fail(err, -EBUSY,
 					"network \"%s\" still has port \"%s\"; delete its ports first",
 					sw->net[n].name, sw->port[p].conf.name);
+	if (sw_port_unrestored_in(sw, (uint16_t)n, &pname))
+		return api_fail(err, -EBUSY,
+				"network \"%s\" still has port \"%s\" (saved, not restored at "
+				"start); delete it first",
+				sw->net[n].name, pname);
 	sw->net[n].used = false;
 	if (sw_dp_publish(sw) < 0) {
 		sw->net[n].used = true;

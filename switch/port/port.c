@@ -206,8 +206,33 @@ static json_t *port_status(const struct sw *sw, const struct sw_port *sp, int id
 	return o;
 }
 
-/* Forgets a saved port of that name that could not be restored at start. */
-static bool port_forget_unrestored(struct sw *sw, const char *name)
+/* Takes the saved static FDB entries of port `name` out of the kept ones:
+ * restored on the port when `restore`, else forgotten. */
+static void port_take_statics(struct sw *sw, const char *name, bool restore)
+{
+	json_t *arr = sw->unrestored_static;
+
+	for (size_t i = 0; i < json_array_size(arr);) {
+		json_t *e = json_array_get(arr, i);
+		struct api_err err = {0};
+		json_t *result = NULL;
+
+		if (strcmp(json_string_value(json_object_get(e, "port")) ?: "", name) != 0) {
+			i++;
+			continue;
+		}
+		if (restore && ctl_call(sw, "fdb.add_static", e, &result, &err) < 0)
+			RTE_LOG(ERR, USER1, "port \"%s\": saved static entry not restored: %s\n",
+				name, err.msg);
+		json_decref(result);
+		json_array_remove(arr, i);
+	}
+}
+
+/* Forgets a saved port of that name that could not be restored at start;
+ * its saved static entries are restored (`restore`, the port is back) or
+ * forgotten with it. */
+static bool port_forget_unrestored(struct sw *sw, const char *name, bool restore)
 {
 	json_t *arr = sw->unrestored;
 	size_t i;
@@ -217,6 +242,24 @@ static bool port_forget_unrestored(struct sw *sw, const char *name)
 	{
 		if (strcmp(json_string_value(json_object_get(p, "name")) ?: "", name) == 0) {
 			json_array_remove(arr, i);
+			port_take_statics(sw, name, restore);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool sw_port_unrestored_in(const struct sw *sw, uint16_t net, const char **name)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach((json_t *)sw->unrestored, i, p)
+	{
+		const char *n = json_string_value(json_object_get(p, "network"));
+
+		if (n && sw->net[net].used && !strcmp(n, sw->net[net].name)) {
+			*name = json_string_value(json_object_get(p, "name"));
 			return true;
 		}
 	}
@@ -279,7 +322,7 @@ static int port_add(struct sw *sw, json_t *params, json_t **result, struct api_e
 		return api_fail(err, -ENOMEM, "out of memory publishing port \"%s\"",
 				np.conf.name);
 	}
-	port_forget_unrestored(sw, np.conf.name);
+	port_forget_unrestored(sw, np.conf.name, true);
 	*result = port_status(sw, &sw->port[slot], slot);
 	return 0;
 }
@@ -334,7 +377,7 @@ static int port_del(struct sw *sw, json_t *params, json_t **result, struct api_e
 	if (api_get_name(params, "name", true, &name, err))
 		return err->code;
 	p = sw_port_find(sw, name);
-	if (p < 0 && port_forget_unrestored(sw, name))
+	if (p < 0 && port_forget_unrestored(sw, name, false))
 		return 0;
 	if (p < 0)
 		return api_fail(err, -ENOENT, "port \"%s\" does not exist", name);

@@ -61,6 +61,10 @@ json_t *sw_port_config(const struct sw *sw, const struct sw_port *sp);
 int sw_port_remove(struct sw *sw, int idx);
 void port_changed(struct sw *sw, uint16_t slot);
 
+/* True when a saved port that could not be restored at start belongs to
+ * network `net` (its name in *name). */
+bool sw_port_unrestored_in(const struct sw *sw, uint16_t net, const char **name);
+
 /* Closes every port (shutdown). */
 void port_close_all(struct sw *sw);
 
