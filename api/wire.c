@@ -7,6 +7,50 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at s (at most `left` bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+				     : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+
+	if (n == 0 || n > left || (n == 2 && s[0] < 0xc2))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void api_utf8_clean(char *s)
+{
+	size_t len = strlen(s), w = 0;
+
+	for (size_t i = 0; i < len;) {
+		const unsigned char c = (unsigned char)s[i];
+		size_t n = utf8_seq((const unsigned char *)s + i, len - i), k = i + 1;
+
+		if (n > 0) {
+			memmove(s + w, s + i, n);
+			w += n;
+			i += n;
+			continue;
+		}
+		/* a lead byte whose sequence a truncating format cut: drop it and
+		 * the continuation bytes it kept; any other stray byte: '?' */
+		bool lead = c >= 0xc2 && c <= 0xf4;
+
+		while (lead && k < len && ((unsigned char)s[k] & 0xc0) == 0x80 && k - i < 4)
+			k++;
+		if (lead) {
+			i = k;
+			continue;
+		}
+		s[w++] = '?';
+		i++;
+	}
+	s[w] = '\0';
+}
+
 int api_fail(struct api_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -15,6 +59,9 @@ int api_fail(struct api_err *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	/* messages quote what clients sent, cut to a size: keep them valid UTF-8
+	 * so the reply can always be encoded */
+	api_utf8_clean(err->msg);
 	return code;
 }
 
@@ -27,6 +74,9 @@ int api_parse(const char *line, size_t len, struct api_req *req, struct api_err 
 	req->id = json_null();
 	if (len > API_MAX_LINE)
 		return api_fail(err, API_ERR_REQUEST, "request longer than %d bytes", API_MAX_LINE);
+	if (memchr(line, '\0', len) != NULL)
+		return api_fail(err, API_ERR_PARSE, "not JSON: a NUL byte at column %zu",
+				(size_t)((const char *)memchr(line, '\0', len) - line) + 1);
 	root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL)
 		return api_fail(err, API_ERR_PARSE, "not JSON: %s at column %d", jerr.text,
@@ -165,6 +215,12 @@ char *api_encode_result(json_t *id, json_t *result)
 
 char *api_encode_error(json_t *id, const struct api_err *err)
 {
-	return api_encode(json_pack("{s:O?,s:{s:i,s:s}}", "id", id, "error", "code", err->code,
-				    "message", err->msg));
+	char *line = api_encode(json_pack("{s:O?,s:{s:i,s:s}}", "id", id, "error", "code",
+					  err->code, "message", err->msg));
+
+	/* never lose a reply: without its message if that cannot be encoded */
+	if (line == NULL)
+		line = api_encode(json_pack("{s:O?,s:{s:i,s:s}}", "id", id, "error", "code",
+					    err->code, "message", "(message not encodable)"));
+	return line;
 }

@@ -37,6 +37,10 @@ struct api_err {
 int api_fail(struct api_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Makes `s` valid UTF-8 in place: a multi-byte sequence cut short (by a
+ * truncating format) is removed, other invalid bytes become '?'. */
+void api_utf8_clean(char *s);
+
 /* Parses one line (without the newline). 0, or a negative API error code with
  * `err` filled in; on success the caller frees with api_req_free(). On
  * failure `req->id` may still hold the request's id (else null). */

@@ -25,22 +25,14 @@
 
 #include "state.h"
 
-#define CTL_MAX_CLIENTS 1024 /* beyond that, new clients wait in the listen backlog */
+#define CTL_MAX_CLIENTS 1024 /* beyond that, an idle client is closed, or new ones wait */
+#define CTL_IDLE_EVICT_MS 5000 /* idle clients are closed only when every slot is taken */
 #define CTL_BACKLOG     4096
 #define CTL_CLIENT      (1ull << 63) /* epoll data of a client (else: a file descriptor) */
 #define CTL_MAX_OUT     (1 << 20)
 #define CTL_TICK_MS     100
 #define CTL_AGE_PASSES  50 /* ticks per full FDB aging pass */
 
-struct ctl_client {
-	int fd;
-	uint64_t tag; /* epoll data: CTL_CLIENT | sequence << 16 | slot */
-	char *in;
-	size_t in_len;
-	char *out;
-	size_t out_len;
-	bool closing; /* close once the output is flushed */
-};
 
 /* A request posted by another thread (ctl_post). */
 struct ctl_posted {
@@ -59,6 +51,7 @@ static struct {
 	unsigned int n_clients;
 	bool accepting; /* the listening socket is in the epoll set */
 	bool changed;   /* a request changed the configuration: save it */
+	uint64_t more[CTL_MAX_CLIENTS / 64]; /* clients with requests left after their turn */
 	pthread_mutex_t post_lock;
 	struct ctl_posted *post_head, **post_tail;
 } ctl = {.lfd = -1,
@@ -196,7 +189,7 @@ int ctl_check_methods(void)
 /* Writes the state file once for all the changes of the requests just read,
  * before their replies go out: a client that got a reply finds its change
  * in the file, also after a kill -9. */
-static void ctl_save_changes(struct sw *sw)
+void ctl_save_changes(struct sw *sw)
 {
 	int rc;
 
@@ -209,185 +202,71 @@ static void ctl_save_changes(struct sw *sw)
 			strerror(-rc));
 }
 
-static void ctl_client_free(struct ctl_client *c)
-{
-	if (c == NULL)
-		return;
-	epoll_ctl(ctl.epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
-	free(c->in);
-	free(c->out);
-	free(c);
-}
-
 static void ctl_drop(int slot)
 {
-	ctl_client_free(ctl.cl[slot]);
+	ctl_client_free(ctl.cl[slot], ctl.epfd);
 	ctl.cl[slot] = NULL;
 	ctl.n_clients--;
 	ctl_accepting(true);
 }
 
-static void ctl_want_out(struct ctl_client *c, bool on)
-{
-	/* a closing client is only written to */
-	struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | (on ? EPOLLOUT : 0),
-				 .data.u64 = c->tag};
-
-	epoll_ctl(ctl.epfd, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-/* Writes what it can; returns -1 when the client must be dropped. */
-static int ctl_flush(struct ctl_client *c)
-{
-	while (c->out_len > 0) {
-		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				ctl_want_out(c, true);
-				return 0;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
-	}
-	ctl_want_out(c, false);
-	return c->closing ? -1 : 0;
-}
-
-static int ctl_queue(struct ctl_client *c, char *line)
-{
-	size_t n;
-	char *o;
-
-	if (line == NULL)
-		return -1;
-	n = strlen(line);
-	if (c->out_len + n > CTL_MAX_OUT) {
-		free(line);
-		return -1; /* the client does not read its responses */
-	}
-	o = realloc(c->out, c->out_len + n);
-	if (o == NULL) {
-		free(line);
-		return -1;
-	}
-	memcpy(o + c->out_len, line, n);
-	c->out = o;
-	c->out_len += n;
-	free(line);
-	return 0;
-}
-
-static int ctl_handle_line(struct sw *sw, struct ctl_client *c, const char *line, size_t len)
+char *ctl_handle_line(struct sw *sw, const char *line, size_t len)
 {
 	struct api_req req;
 	struct api_err err = {0};
 	json_t *result = NULL;
+	char *reply;
 	int rc;
 
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
 		len--;
 	if (len == 0)
-		return 0; /* blank lines are ignored */
+		return strdup(""); /* blank lines are ignored */
 	rc = api_parse(line, len, &req, &err);
 	if (rc == 0)
 		rc = ctl_call(sw, req.method, req.params, &result, &err);
 	if (rc == 0)
-		rc = ctl_queue(c, api_encode_result(req.id, result));
+		reply = api_encode_result(req.id, result);
 	else
-		rc = ctl_queue(c, api_encode_error(req.id, &err));
+		reply = api_encode_error(req.id, &err);
 	api_req_free(&req);
-	return rc;
+	return reply;
 }
 
-/* Reads and serves; returns -1 when the client must be dropped. */
-static int ctl_read(struct sw *sw, struct ctl_client *c)
+/* Closes the client idle the longest (no request, nothing to send, for
+ * CTL_IDLE_EVICT_MS at least), so a new one can be served. */
+static bool ctl_evict_idle(void)
 {
-	char buf[16384];
+	int victim = -1;
 
-	for (;;) {
-		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		size_t start = 0;
-
-		if (n == 0) {
-			if (c->out_len == 0)
-				return -1;
-			/* the peer is done sending: stop reading (an EOF stays
-			 * readable) and close once its replies are out */
-			c->closing = true;
-			ctl_save_changes(sw);
-			return ctl_flush(c);
-		}
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (c->closing)
-			continue;
-		for (size_t i = 0; i < (size_t)n; i++) {
-			if (buf[i] != '\n')
-				continue;
-			if (c->in_len > 0) {
-				char *in = realloc(c->in, c->in_len + (i - start));
-
-				if (in == NULL)
-					return -1;
-				memcpy(in + c->in_len, buf + start, i - start);
-				c->in = in;
-				if (ctl_handle_line(sw, c, c->in, c->in_len + (i - start)) < 0)
-					return -1;
-				c->in_len = 0;
-			} else if (ctl_handle_line(sw, c, buf + start, i - start) < 0) {
-				return -1;
-			}
-			start = i + 1;
-		}
-		if (start < (size_t)n) {
-			size_t rest = (size_t)n - start;
-			char *in;
-
-			if (c->in_len + rest > API_MAX_LINE) {
-				struct api_err err;
-
-				api_fail(&err, API_ERR_REQUEST,
-					 "request longer than %d bytes; closing the connection",
-					 API_MAX_LINE);
-				c->closing = true;
-				c->in_len = 0;
-				if (ctl_queue(c, api_encode_error(NULL, &err)) < 0)
-					return -1;
-				break;
-			}
-			in = realloc(c->in, c->in_len + rest);
-			if (in == NULL)
-				return -1;
-			memcpy(in + c->in_len, buf + start, rest);
-			c->in = in;
-			c->in_len += rest;
-		}
-	}
-	ctl_save_changes(sw);
-	return ctl_flush(c);
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (ctl.cl[i] && ctl_client_idle(ctl.cl[i], CTL_IDLE_EVICT_MS) &&
+		    (victim < 0 || ctl_client_tag(ctl.cl[i]) < ctl_client_tag(ctl.cl[victim])))
+			victim = i;
+	if (victim < 0)
+		return false;
+	RTE_LOG(NOTICE, USER1, "control: all %d client slots taken; closing an idle one\n",
+		CTL_MAX_CLIENTS);
+	ctl_drop(victim);
+	return true;
 }
 
 static void ctl_accept(void)
 {
 	static uint64_t seq;
 
-	while (ctl.n_clients < CTL_MAX_CLIENTS) {
-		int fd = accept4(ctl.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (;;) {
 		struct epoll_event ev = {.events = EPOLLIN};
 		struct ctl_client *c;
-		int slot = -1;
+		int fd, slot = -1;
 
+		if (ctl.n_clients == CTL_MAX_CLIENTS && !ctl_evict_idle()) {
+			/* full of busy clients: the others wait in the backlog until
+			 * one leaves (or turns idle: the tick looks again) */
+			ctl_accepting(false);
+			return;
+		}
+		fd = accept4(ctl.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		for (int i = 0; i < CTL_MAX_CLIENTS; i++)
@@ -395,25 +274,20 @@ static void ctl_accept(void)
 				slot = i;
 				break;
 			}
-		c = calloc(1, sizeof(*c));
-		if (c == NULL || slot < 0) {
-			free(c);
+		c = slot >= 0 ? ctl_client_new(fd, CTL_CLIENT | (++seq << 16) | (uint64_t)slot)
+			      : NULL;
+		if (c == NULL) {
 			close(fd);
 			continue;
 		}
-		c->fd = fd;
-		c->tag = CTL_CLIENT | (++seq << 16) | (uint64_t)slot;
-		ev.data.u64 = c->tag;
+		ev.data.u64 = ctl_client_tag(c);
 		if (epoll_ctl(ctl.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			close(fd);
-			free(c);
+			ctl_client_free(c, -1);
 			continue;
 		}
 		ctl.cl[slot] = c;
 		ctl.n_clients++;
 	}
-	/* full: the others wait in the backlog until a client leaves */
-	ctl_accepting(false);
 }
 
 int ctl_listen(struct sw *sw, const char *path)
@@ -484,20 +358,54 @@ static void ctl_tick(struct sw *sw, uint64_t start_ms)
 	fdb_age(sw->fdb, now, sw->opts.aging_time, slots);
 }
 
+/* One turn of the client in slot s; dropped when it is done or gone. */
+static void ctl_serve(struct sw *sw, int s)
+{
+	bool more = false;
+
+	if (ctl_client_turn(sw, ctl.cl[s], ctl.epfd, &more) < 0)
+		ctl_drop(s);
+	else if (more)
+		ctl.more[s / 64] |= 1ull << (s % 64);
+}
+
+/* Clients with requests left after their turn get another, in slot order. */
+static bool ctl_serve_more(struct sw *sw)
+{
+	bool any = false;
+
+	for (int w = 0; w < CTL_MAX_CLIENTS / 64; w++) {
+		uint64_t bits = ctl.more[w];
+
+		ctl.more[w] = 0;
+		while (bits) {
+			int s = w * 64 + __builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (ctl.cl[s] != NULL)
+				ctl_serve(sw, s);
+		}
+		any |= ctl.more[w] != 0;
+	}
+	return any;
+}
+
 int ctl_run(struct sw *sw)
 {
 	uint64_t start = ctl_now_ms() - 1000, next_tick = 0;
+	bool more = false;
 
 	while (!sw->quit) {
-		struct epoll_event evs[32];
+		struct epoll_event evs[64];
 		uint64_t t = ctl_now_ms();
 		int n;
 
 		if (t >= next_tick) {
 			ctl_tick(sw, start);
+			ctl_accepting(true); /* a slot may have turned idle: look again */
 			next_tick = t + CTL_TICK_MS;
 		}
-		n = epoll_wait(ctl.epfd, evs, 32, (int)(next_tick - t));
+		n = epoll_wait(ctl.epfd, evs, 64, more ? 0 : (int)(next_tick - t));
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < n; i++) {
@@ -506,19 +414,13 @@ int ctl_run(struct sw *sw)
 
 			if (tag & CTL_CLIENT) {
 				int s = (int)(tag & 0xffff);
-				struct ctl_client *c = ctl.cl[s];
-				int rc = 0;
 
-				if (c == NULL || c->tag != tag)
+				if (ctl.cl[s] == NULL || ctl_client_tag(ctl.cl[s]) != tag)
 					continue; /* dropped earlier in this batch */
-				if (evs[i].events & (EPOLLERR | EPOLLHUP))
-					rc = c->out_len && !(evs[i].events & EPOLLERR) ? 0 : -1;
-				if (rc == 0 && (evs[i].events & EPOLLOUT))
-					rc = ctl_flush(c);
-				if (rc == 0 && (evs[i].events & (EPOLLIN | EPOLLHUP)))
-					rc = ctl_read(sw, c);
-				if (rc < 0)
+				if (evs[i].events & EPOLLERR)
 					ctl_drop(s);
+				else
+					ctl_serve(sw, s);
 			} else if (fd == ctl.lfd) {
 				ctl_accept();
 			} else if (fd == ctl.efd) {
@@ -532,6 +434,7 @@ int ctl_run(struct sw *sw)
 				sw->quit = true;
 			}
 		}
+		more = ctl_serve_more(sw);
 	}
 	return 0;
 }

@@ -49,4 +49,24 @@ int ctl_run(struct sw *sw);
 /* Closes every client and the listening socket, removes the socket file. */
 void ctl_close(void);
 
+/* ---- between ctl.c and ctl_client.c ---- */
+struct ctl_client;
+
+/* Handles one request line: the reply line (with its newline; "" for a blank
+ * line), or NULL without memory. */
+char *ctl_handle_line(struct sw *sw, const char *line, size_t len);
+/* Writes the state file when a request changed the configuration. */
+void ctl_save_changes(struct sw *sw);
+
+struct ctl_client *ctl_client_new(int fd, uint64_t tag);
+/* Closes the client's socket (leaving epfd's set unless epfd < 0) and frees it. */
+void ctl_client_free(struct ctl_client *c, int epfd);
+uint64_t ctl_client_tag(const struct ctl_client *c);
+/* True when the client sent nothing and had nothing to receive for idle_ms. */
+bool ctl_client_idle(const struct ctl_client *c, uint64_t idle_ms);
+/* Serves one turn of the client: at most a bounded number of requests, at
+ * most one read; *more when requests are left for another turn. -1 when the
+ * client is done or gone (then free it). */
+int ctl_client_turn(struct sw *sw, struct ctl_client *c, int epfd, bool *more);
+
 #endif

@@ -229,6 +229,39 @@ static void test_names(void **state)
 	assert_false(api_name_ok("0123456789012345678901234567890123"));
 }
 
+/* Messages quoting client bytes stay valid UTF-8 however they are cut;
+ * NUL bytes make a line not JSON. */
+static void test_utf8_and_nul(void **state)
+{
+	char s[64];
+	struct api_err err;
+	struct api_req req;
+	char *line;
+
+	snprintf(s, sizeof(s), "ab\xc3\xa9\xc3"); /* é, then half of another */
+	api_utf8_clean(s);
+	assert_string_equal(s, "ab\xc3\xa9");
+	snprintf(s, sizeof(s), "x\xffy\x80z");
+	api_utf8_clean(s);
+	assert_string_equal(s, "x?y?z");
+	snprintf(s, sizeof(s), "\xe2\x82\xac ok"); /* euro sign */
+	api_utf8_clean(s);
+	assert_string_equal(s, "\xe2\x82\xac ok");
+	/* a %.Ns that cuts an é: the reply still encodes */
+	api_fail(&err, -22, "network \"%.6s\" does not exist", "a\xc3\xa9\xc3\xa9\xc3\xa9");
+	line = api_encode_error(json_null(), &err);
+	assert_non_null(line);
+	assert_non_null(strstr(line, "network \\\"a\xc3\xa9\xc3\xa9\\\" does not exist"));
+	free(line);
+	static const char nul[] = "{\"method\":\"version\",\"id\":1\0}";
+
+	assert_int_equal(api_parse(nul, sizeof(nul) - 1, &req, &err), API_ERR_PARSE);
+	assert_non_null(strstr(err.msg, "NUL byte at column 27"));
+	api_req_free(&req);
+	assert_int_equal(api_parse("7\0", 2, &req, &err), API_ERR_PARSE);
+	api_req_free(&req);
+}
+
 static void test_encode_result(void **state)
 {
 	json_t *id = json_integer(3);
@@ -246,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_id_kept_on_error), cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_params),        cmocka_unit_test(test_names),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_utf8_and_nul),
 		cmocka_unit_test(test_encode_result),
 	};
 
