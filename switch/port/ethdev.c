@@ -14,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
+#include "devargs.h"
 #include "port.h"
 
 #define ETH_RX_DESC 1024
@@ -53,6 +54,28 @@ static void eth_devargs(const struct sw_port *sp, char *buf, size_t len)
 		snprintf(buf, len, "%s", a);
 }
 
+/* Removes the ethdevs that appeared since `had` was taken: a driver that
+ * failed half way may have left devices behind. */
+static void eth_remove_new(const bool *had)
+{
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id)
+	{
+		struct rte_eth_dev_info info;
+
+		if (had[id])
+			continue;
+		rte_eth_dev_stop(id);
+		if (rte_eth_dev_info_get(id, &info) == 0 && info.device != NULL) {
+			rte_eth_dev_close(id);
+			rte_dev_remove(info.device);
+		} else {
+			rte_eth_dev_close(id);
+		}
+	}
+}
+
 static int eth_open(struct sw *sw, uint16_t slot, struct api_err *err)
 {
 	struct sw_port *sp = &sw->port[slot];
@@ -64,9 +87,17 @@ static int eth_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	char args[512];
 	int rc, sock;
 
+	char why[200];
+	bool had[RTE_MAX_ETHPORTS] = {0};
+	uint16_t id;
+
+	if (devargs_check(sp->ops->type, sp->conf.devargs, why, sizeof(why)) < 0)
+		return api_fail(err, -EINVAL, "port \"%s\": %s", name, why);
 	d = rte_zmalloc("eth_dev", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL)
 		return api_fail(err, -ENOMEM, "port \"%s\": out of memory", name);
+	RTE_ETH_FOREACH_DEV(id)
+		had[id] = true;
 	for (int q = 0; q < SW_MAX_PMDS; q++)
 		rte_spinlock_init(&d->txlock[q]);
 	if (rte_eth_dev_count_total() >= RTE_MAX_ETHPORTS) {
@@ -83,7 +114,7 @@ static int eth_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	if (rc < 0) {
 		api_fail(err, -EIO, "port \"%s\": DPDK could not create %s with \"%s\": %s", name,
 			 drv, args, rte_strerror(-rc));
-		goto out_free;
+		goto out_new;
 	}
 	rc = rte_eth_dev_get_port_by_name(d->name, &pid);
 	if (rc < 0) {
@@ -124,6 +155,8 @@ out_close:
 	rte_eth_dev_close(pid);
 out_remove:
 	rte_eal_hotplug_remove("vdev", d->name);
+out_new:
+	eth_remove_new(had);
 out_free:
 	rte_free(d);
 	return err->code;
