@@ -39,6 +39,8 @@ struct afp_dev {
 	uint8_t *ring;
 	size_t ring_len;
 	uint32_t frame_size;
+	uint32_t block_size;
+	uint32_t per_block; /* frames per block */
 	uint32_t n_frames;
 	uint32_t max_len; /* longest frame a slot holds */
 	/* PMD polling the port */
@@ -50,9 +52,12 @@ struct afp_dev {
 	rte_spinlock_t txlock[1];
 };
 
+/* Frame i of the ring: frames do not cross blocks, so a block may end with
+ * unused bytes when it is not a multiple of the frame size (jumbo MTUs). */
 static inline struct tpacket2_hdr *afp_frame(const struct afp_dev *d, uint32_t i)
 {
-	return (struct tpacket2_hdr *)(d->ring + (size_t)i * d->frame_size);
+	return (struct tpacket2_hdr *)(d->ring + (size_t)(i / d->per_block) * d->block_size +
+				       (size_t)(i % d->per_block) * d->frame_size);
 }
 
 /* ---- datapath ---- */
@@ -194,10 +199,12 @@ static int afp_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	if (d->frame_size < AFP_MIN_FRAME)
 		d->frame_size = AFP_MIN_FRAME;
 	block = (d->frame_size + (uint32_t)getpagesize() - 1) & ~((uint32_t)getpagesize() - 1);
+	d->block_size = block;
+	d->per_block = block / d->frame_size;
 	req.tp_block_size = block;
 	req.tp_frame_size = d->frame_size;
-	req.tp_block_nr = AFP_RX_FRAMES / (block / d->frame_size);
-	req.tp_frame_nr = req.tp_block_nr * (block / d->frame_size);
+	req.tp_block_nr = AFP_RX_FRAMES / d->per_block;
+	req.tp_frame_nr = req.tp_block_nr * d->per_block;
 	d->n_frames = req.tp_frame_nr;
 	if (setsockopt(d->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
 		return afp_fail(d, name, "set up its receive ring", errno, err);
