@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kind.h"
+
 /* Writes s inside a dot double-quoted string: '"' and '\' escaped, control
  * characters as spaces (a label's line breaks are written by the caller as
  * "\n"). */
@@ -54,11 +56,6 @@ static void mmd_id(FILE *out, const char *prefix, int index, const char *name)
 	}
 }
 
-static const char *kind_name(const struct node *n)
-{
-	return n->kind == NODE_HOST ? "host" : "vm";
-}
-
 static int net_index(const struct topo *t, const char *name)
 {
 	for (int i = 0; i < t->n_nets; i++)
@@ -87,7 +84,7 @@ static void node_label(FILE *out, const struct label_fmt *lf, const struct node 
 {
 	lf->str(out, n->name);
 	fputs(lf->br, out);
-	fputs(kind_name(n), out);
+	fputs(kind_name(n->kind), out);
 	if (n->ip_forward)
 		fputs(", forward", out);
 }
@@ -124,7 +121,8 @@ static void render_dot(const struct topo *t, FILE *out)
 		fputs("\t\"node:", out);
 		dot_str(out, n->name);
 		fprintf(out, "\" [shape=box%s, label=\"",
-			n->kind == NODE_HOST ? ", style=rounded" : "");
+			kind_of(n->kind) && kind_of(n->kind)->graph_rounded ? ", style=rounded"
+									    : "");
 		node_label(out, &lf, n);
 		fputs("\"];\n", out);
 	}
@@ -161,13 +159,13 @@ static void render_mermaid(const struct topo *t, FILE *out)
 	}
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
-		bool host = n->kind == NODE_HOST;
+		bool rounded = kind_of(n->kind) && kind_of(n->kind)->graph_rounded;
 
 		fputs("\t", out);
 		mmd_id(out, "node", i, n->name);
-		fputs(host ? "(\"" : "[\"", out);
+		fputs(rounded ? "(\"" : "[\"", out);
 		node_label(out, &lf, n);
-		fputs(host ? "\")\n" : "\"]\n", out);
+		fputs(rounded ? "\")\n" : "\"]\n", out);
 	}
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];

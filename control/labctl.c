@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "graph.h"
+#include "kind.h"
 #include "lab.h"
 #include "netns.h"
 #include "pingall.h"
@@ -459,24 +460,28 @@ static int prepare_node(const char *lab, struct node *n, char *err, size_t errle
 	return 0;
 }
 
-/* Adds the switch port of NIC c of node n (`outer`: a host's root-namespace
- * veth end). 0, or -errno with err filled. Any thread. */
-static int plug(const struct vlab_opts *opts, const char *lab, const struct node *n,
-		const struct node_nic *c, const char *outer, char *err, size_t errlen)
+/* Adds the switch port of NIC i of node n, as its kind says. 0, or -errno
+ * with err filled. Any thread. */
+static int plug(const struct vlab_opts *opts, const char *lab, const struct node *n, int i,
+		char *err, size_t errlen)
 {
+	const struct node_nic *c = &n->nics[i];
 	struct swc_error e = {0};
+	struct kind_port kp;
 	char net[64];
-	json_t *p;
 	int rc;
 
 	sw_net_name(lab, c->network, net, sizeof(net));
-	if (n->kind == NODE_VM)
-		p = json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type", "vhost-user", "network",
-			      net, "path", c->sock);
-	else
-		p = json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type", "af-packet", "network",
-			      net, "iface", outer);
-	rc = sw_req(opts, "port.add", p, NULL, true, &e);
+	rc = kind_of(n->kind)->port(lab, n, i, &kp);
+	if (rc < 0) {
+		snprintf(err, errlen, "node \"%s\" interface %s: switch port %s: %s", n->name,
+			 c->ifname, c->port, strerror(-rc));
+		return rc;
+	}
+	rc = sw_req(opts, "port.add",
+		    json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type", kp.type, "network", net,
+			      kp.key, kp.value),
+		    NULL, true, &e);
 	if (rc < 0)
 		snprintf(err, errlen, "node \"%s\" interface %s: switch port %s: %s", n->name,
 			 c->ifname, c->port, rc == -EREMOTEIO ? e.message : strerror(-rc));
@@ -510,7 +515,17 @@ static int destroy_node(const struct vlab_opts *opts, const char *lab, const cha
 
 static const char *node_state(const struct vm_status *st)
 {
-	return st->kind == NODE_VM && st->agent ? "ready" : st->state;
+	return st->up ? kind_of(st->kind)->up_state : st->state;
+}
+
+/* How many of nodes[0..n) are of kind `kind`. */
+static int count_kind(const struct node *nodes, int n, enum node_kind kind)
+{
+	int c = 0;
+
+	for (int i = 0; i < n; i++)
+		c += nodes[i].kind == kind;
+	return c;
 }
 
 /* What `vlab up` ends with: a table of the nodes, or for a large lab one
@@ -524,7 +539,7 @@ static void print_summary(const struct vlab_opts *opts, const char *lab, const s
 		{"NODE", false}, {"KIND", false}, {"STATE", false}, {"INTERFACES", false}};
 	struct table *tb = table_new(cols, 4);
 	json_t *arr = json_array();
-	int vms = 0, not_up = 0;
+	int not_up = 0;
 
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
@@ -550,10 +565,10 @@ static void print_summary(const struct vlab_opts *opts, const char *lab, const s
 		for (int f = 0; f < n_failed; f++)
 			if (!strcmp(failed[f], n->name))
 				state = "failed";
-		const char *cells[] = {n->name, n->kind == NODE_VM ? "vm" : "host", state, ifs};
+		const struct kind_ops *k = kind_of(n->kind);
+		const char *cells[] = {n->name, k->name, state, ifs};
 
-		vms += n->kind == NODE_VM;
-		not_up += strcmp(state, n->kind == NODE_VM ? "ready" : "running") != 0;
+		not_up += strcmp(state, k->up_state) != 0;
 		table_add_row(tb, cells);
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:o}", "name", n->name, "kind",
 						     cells[1], "state", state, "interfaces", nics));
@@ -568,9 +583,16 @@ static void print_summary(const struct vlab_opts *opts, const char *lab, const s
 		if (t->n_nodes <= LABCTL_TABLE_MAX)
 			table_print(tb, stdout);
 		printf("lab %s: %d nodes up in %.1f s", lab, t->n_nodes - not_up, secs);
-		if (t->n_nodes > LABCTL_TABLE_MAX)
-			printf(" (%d guests, %d namespace hosts; `vlab status %s` lists them)", vms,
-			       t->n_nodes - vms, lab);
+		if (t->n_nodes > LABCTL_TABLE_MAX) {
+			const struct kind_ops *k;
+			enum node_kind kind;
+
+			printf(" (");
+			for (int i = 0; (k = kind_at(i, &kind)) != NULL; i++)
+				printf("%s%d %ss", i ? ", " : "",
+				       count_kind(t->nodes, t->n_nodes, kind), k->noun);
+			printf("; `vlab status %s` lists them)", lab);
+		}
 		if (not_up)
 			printf("; %d of %d not up or failed", not_up, t->n_nodes);
 		putchar('\n');
@@ -601,22 +623,17 @@ static void *up_start_main(void *arg)
 	return NULL;
 }
 
-/* A node is done starting (worker thread): a host's veths exist now, so its
- * ports are added; then it counts as up. */
+/* A node is done starting (worker thread): the ports of a kind that plugs
+ * in after starting (a host: its veths exist now) are added; then it counts
+ * as up. */
 static int up_node_done(int i, int rc, char *err, size_t errlen, void *arg)
 {
 	struct up_ctx *u = arg;
 	const struct node *n = &u->nodes[i];
 
-	if (rc == 0 && n->kind == NODE_HOST) {
-		char nsname[NODE_NAME_MAX * 2], prefix[16], outer[16];
-
-		vm_host_names(u->lab, n->name, nsname, sizeof(nsname), prefix, sizeof(prefix));
-		for (int k = 0; k < n->n_nics && rc == 0; k++) {
-			nsh_outer_name(prefix, k, outer, sizeof(outer));
-			rc = plug(u->opts, u->lab, n, &n->nics[k], outer, err, errlen);
-		}
-	}
+	if (rc == 0 && !kind_of(n->kind)->plug_first)
+		for (int k = 0; k < n->n_nics && rc == 0; k++)
+			rc = plug(u->opts, u->lab, n, k, err, errlen);
 	progress_step(&u->prog, rc == 0);
 	return rc;
 }
@@ -641,19 +658,47 @@ static void reserve_neighbours(const struct topo *t)
 		    need, msg);
 }
 
-/* Reorders nodes[n]: namespace hosts first, then guests, each in their
- * order. Hosts are quick, so most of a large lab is up (and visibly so)
- * while the guests boot. 0 or -ENOMEM. */
-static int hosts_first(struct node *nodes, int n)
+/* "3 namespace hosts, 1 guest": the nodes of each kind, in start order
+ * (kinds without nodes included). Returns buf. */
+static const char *kind_counts(const struct node *nodes, int n, char *buf, size_t len)
+{
+	const struct kind_ops *k;
+	enum node_kind kind;
+	size_t off = 0;
+	int last = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; (k = kind_at(i, NULL)) != NULL; i++)
+		if (k->start_order > last)
+			last = k->start_order;
+	for (int order = 0; order <= last; order++)
+		for (int i = 0; (k = kind_at(i, &kind)) != NULL; i++) {
+			int c = count_kind(nodes, n, kind);
+
+			if (k->start_order == order && off < len)
+				off += (size_t)snprintf(buf + off, len - off, "%s%d %s%s",
+							off ? ", " : "", c, k->noun,
+							c == 1 ? "" : "s");
+		}
+	return buf;
+}
+
+/* Reorders nodes[n] by the start order of their kinds (namespace hosts
+ * first, then guests), each kind in its order. Hosts are quick, so most of a
+ * large lab is up (and visibly so) while the guests boot. 0 or -ENOMEM. */
+static int quick_first(struct node *nodes, int n)
 {
 	struct node *tmp = calloc(n ? (size_t)n : 1, sizeof(*tmp));
-	int k = 0;
+	int k = 0, last = 0;
 
 	if (!tmp)
 		return -ENOMEM;
-	for (int pass = 0; pass < 2; pass++)
+	for (int i = 0; i < n; i++)
+		if (kind_of(nodes[i].kind)->start_order > last)
+			last = kind_of(nodes[i].kind)->start_order;
+	for (int order = 0; order <= last; order++)
 		for (int i = 0; i < n; i++)
-			if ((nodes[i].kind == NODE_VM) == (pass == 1))
+			if (kind_of(nodes[i].kind)->start_order == order)
 				tmp[k++] = nodes[i];
 	memcpy(nodes, tmp, (size_t)n * sizeof(*tmp));
 	free(tmp);
@@ -846,18 +891,19 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 		}
 	}
 	progress_destroy(&gone);
-	hosts_first(start, n_start); /* else in plan order: fine too */
+	quick_first(start, n_start); /* else in plan order: fine too */
 
-	/* guests: record, then ports (QEMU waits for the switch to connect) */
+	/* kinds that plug in first (guests: QEMU waits for the switch to
+	 * connect): record, then ports */
 	for (int i = 0; i < n_start; i++) {
 		struct node *n = &start[i];
 		struct lab_record rec = {.created = time(NULL)};
 
-		if (n->kind != NODE_VM)
+		if (!kind_of(n->kind)->plug_first)
 			continue;
 		lab_record_save(lab, n, &rec);
 		for (int k = 0; k < n->n_nics; k++)
-			if (plug(opts, lab, n, &n->nics[k], NULL, err, sizeof(err)) < 0) {
+			if (plug(opts, lab, n, k, err, sizeof(err)) < 0) {
 				say("%s", err);
 				failed++;
 			}
@@ -869,14 +915,13 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 				     .arg = &u,
 				     .ready_timeout_ms = LABCTL_READY_MS,
 				     .node_done = up_node_done};
-		int vms = 0, shown = 0;
+		char counts[160];
+		int shown = 0;
 		pthread_t th;
 
-		for (int i = 0; i < n_start; i++)
-			vms += start[i].kind == NODE_VM;
-		say("starting %d node%s (%d namespace host%s, %d guest%s; %d at a time)", n_start,
-		    n_start > 1 ? "s" : "", n_start - vms, n_start - vms == 1 ? "" : "s", vms,
-		    vms == 1 ? "" : "s", workers < n_start ? workers : n_start);
+		say("starting %d node%s (%s; %d at a time)", n_start, n_start > 1 ? "s" : "",
+		    kind_counts(start, n_start, counts, sizeof(counts)),
+		    workers < n_start ? workers : n_start);
 		progress_init(&u.prog, lab, "nodes up", n_start);
 		u.vo = &vo;
 		u.errs = errs;
@@ -1124,11 +1169,11 @@ static json_t *lab_status_json(const struct vlab_opts *opts, const char *lab)
 							nd.nics[c].network, "mac", mac, "port",
 							nd.nics[c].port, "addrs", addrs, "link", link));
 			}
-		json_array_append_new(
-			nodes, json_pack("{s:s,s:s,s:s,s:b,s:i,s:I,s:o}", "name", names[k], "kind",
-					 st.kind == NODE_VM ? "vm" : "host", "state", st.state,
-					 "agent", st.agent, "pid", (int)st.pid, "created",
-					 (json_int_t)st.created, "interfaces", nics));
+		json_array_append_new(nodes,
+				      json_pack("{s:s,s:s,s:s,s:b,s:i,s:I,s:o}", "name", names[k],
+						"kind", kind_name(st.kind), "state", st.state,
+						"agent", st.agent, "pid", (int)st.pid, "created",
+						(json_int_t)st.created, "interfaces", nics));
 	}
 	free(names);
 	json_decref(ports);
@@ -1205,16 +1250,17 @@ int labctl_status(const struct vlab_opts *opts, int argc, char **argv)
 					if (len >= sizeof(ifs))
 						break;
 				}
-				bool vm = !strcmp(json_string_value(json_object_get(nd, "kind")), "vm");
+				const char *kn = json_string_value(json_object_get(nd, "kind"));
+				const struct kind_ops *k = kind_find(kn, NULL);
 				const char *cells[] = {
-					json_string_value(json_object_get(l, "lab")),
-					json_string_value(json_object_get(nd, "name")),
-					vm ? "vm" : "host",
-					json_string_value(json_object_get(nd, "state")),
-					!vm ? "-"
-					: json_is_true(json_object_get(nd, "agent")) ? "ready"
-										      : "no",
-					ifs,
+				    json_string_value(json_object_get(l, "lab")),
+				    json_string_value(json_object_get(nd, "name")),
+				    kn,
+				    json_string_value(json_object_get(nd, "state")),
+				    !k || !k->agent				 ? "-"
+				    : json_is_true(json_object_get(nd, "agent")) ? "ready"
+										 : "no",
+				    ifs,
 				};
 				table_add_row(t, cells);
 			}

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kind.h"
+
 /* Differences found so far in a "; "-separated reason, truncated to fit. */
 struct why {
 	char *buf;
@@ -35,11 +37,6 @@ static void why_add(struct why *w, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		w->used += (size_t)n < w->len - w->used ? (size_t)n : w->len - w->used - 1;
-}
-
-static const char *kind_name(enum node_kind k)
-{
-	return k == NODE_HOST ? "host" : "vm";
 }
 
 static bool route_eq(const struct node_route *a, const struct node_route *b)

@@ -19,10 +19,9 @@
 #include <yaml.h>
 
 #include "addr.h"
-#include "gcfg.h"
+#include "kind.h"
 #include "mac.h"
 #include "name.h"
-#include "netns.h"
 
 #define TOPO_LAB_NAME_MAX 20	    /* lab names prefix namespace and interface names */
 #define TOPO_FILE_MAX	  (1 << 20) /* topology files larger than this are refused */
@@ -495,7 +494,8 @@ long topo_host_neighbours(const struct topo *t)
 
 				if (strcmp(c->network, t->nets[net].name))
 					continue;
-				hosts += t->nodes[i].kind == NODE_HOST;
+				hosts += kind_of(t->nodes[i].kind) &&
+					 kind_of(t->nodes[i].kind)->host_neighbours;
 				addrs += c->n_addrs;
 			}
 		total += hosts * addrs;
@@ -722,13 +722,16 @@ static void parse_nic(struct pctx *c, int ni, int idx, yaml_node_t *m)
 
 	x = map_get(c, m, "queues");
 	if (x) {
+		const struct kind_ops *k = kind_of(c->t->nodes[ni].kind);
 		unsigned long long q;
+		char kinds[64];
 
-		if (c->t->nodes[ni].kind != NODE_VM)
+		kind_list(kinds, sizeof(kinds), "", false, KIND_QUEUES);
+		if (!(k->features & KIND_QUEUES))
 			add_err(c->errs, ypos(map_key(c, m, "queues")),
-				"%s: \"queues\" applies only to kind vm (a namespace host's veth "
-				"has no virtio queues): remove it or set kind: vm",
-				what);
+				"%s: \"queues\" applies only to kind %s (a %s's %s has no virtio "
+				"queues): remove it or set kind: %s",
+				what, kinds, k->noun, k->nic_noun, kinds);
 		else if (want_uint(c, x, what, "queues", 1, NODE_MAX_QUEUES, &q))
 			nic->queues = (uint32_t)q;
 	}
@@ -828,21 +831,30 @@ static bool parse_mem(const char *s, unsigned int *mib)
 	return true;
 }
 
+/* Reports key `key` of mapping m when the node's kind `k` lacks `feature`
+ * (e.g. cpus of a namespace host); true when it does. */
+static bool kind_lacks(struct pctx *c, yaml_node_t *m, const char *what, const char *key,
+		       const struct kind_ops *k, unsigned int feature, bool or_set)
+{
+	char kinds[64];
+
+	if (k->features & feature)
+		return false;
+	kind_list(kinds, sizeof(kinds), "", false, feature);
+	add_err(c->errs, ypos(map_key(c, m, key)),
+		"%s: \"%s\" applies only to kind %s (this node is a %s): remove it%s%s", what, key,
+		kinds, k->noun, or_set ? " or set kind: " : "", or_set ? kinds : "");
+	return true;
+}
+
 static void parse_path(struct pctx *c, yaml_node_t *m, const char *what, const char *key, char *dst,
-		       bool is_vm)
+		       const struct kind_ops *k)
 {
 	yaml_node_t *x = map_get(c, m, key);
 	const char *s;
 
-	if (!x)
+	if (!x || kind_lacks(c, m, what, key, k, KIND_BOOT, true))
 		return;
-	if (!is_vm) {
-		add_err(c->errs, ypos(map_key(c, m, key)),
-			"%s: \"%s\" applies only to kind vm (this node is a namespace host): "
-			"remove it or set kind: vm",
-			what, key);
-		return;
-	}
 	s = want_str(c, x, what, key, "a string");
 	if (!s)
 		return;
@@ -860,8 +872,9 @@ static void parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 	struct node *n;
 	struct node_src *src;
 	char what[64];
+	const struct kind_ops *k = kind_of(NODE_VM);
+	char kinds[160];
 	yaml_node_t *x;
-	bool is_vm = true;
 	int ni;
 
 	if (!name || !name_ok(name, NODE_NAME_MAX - 1)) {
@@ -895,40 +908,28 @@ static void parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 
 	x = map_get(c, v, "kind");
 	if (x) {
-		const char *s = want_str(c, x, what, "kind", "vm or host");
+		const char *s =
+		    want_str(c, x, what, "kind", kind_list(kinds, sizeof(kinds), "", false, 0));
+		const struct kind_ops *found = s ? kind_find(s, &n->kind) : NULL;
 
-		if (s && !strcmp(s, "host")) {
-			n->kind = NODE_HOST;
-			is_vm = false;
-		} else if (s && strcmp(s, "vm")) {
-			add_err(c->errs, ypos(x),
-				"%s: kind \"%.40s\" is not known: use vm (QEMU guest) or host "
-				"(network namespace)",
-				what, s);
-		}
+		if (found)
+			k = found;
+		else if (s)
+			add_err(c->errs, ypos(x), "%s: kind \"%.40s\" is not known: use %s", what,
+				s, kind_list(kinds, sizeof(kinds), "", true, 0));
 	}
 	x = map_get(c, v, "cpus");
-	if (x) {
+	if (x && !kind_lacks(c, v, what, "cpus", k, KIND_CPUS, false)) {
 		unsigned long long cpus;
 
-		if (!is_vm)
-			add_err(c->errs, ypos(map_key(c, v, "cpus")),
-				"%s: \"cpus\" applies only to kind vm (this node is a namespace "
-				"host): remove it",
-				what);
-		else if (want_uint(c, x, what, "cpus", 1, TOPO_CPUS_MAX, &cpus))
+		if (want_uint(c, x, what, "cpus", 1, TOPO_CPUS_MAX, &cpus))
 			n->cpus = (unsigned int)cpus;
 	}
 	x = map_get(c, v, "memory");
-	if (x) {
+	if (x && !kind_lacks(c, v, what, "memory", k, KIND_MEMORY, false)) {
 		const char *s = ystr(x);
 
-		if (!is_vm)
-			add_err(c->errs, ypos(map_key(c, v, "memory")),
-				"%s: \"memory\" applies only to kind vm (this node is a namespace "
-				"host): remove it",
-				what);
-		else if (!s || ynull(x) || !parse_mem(s, &n->mem_mib))
+		if (!s || ynull(x) || !parse_mem(s, &n->mem_mib))
 			add_err(c->errs, ypos(x),
 				"%s: memory \"%.40s\" is not a size: use e.g. 128M or 1G (32M to "
 				"64G)",
@@ -937,10 +938,10 @@ static void parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 	x = map_get(c, v, "forward");
 	if (x)
 		want_bool(c, x, what, "forward", &n->ip_forward);
-	parse_path(c, v, what, "disk", n->disk, is_vm);
-	parse_path(c, v, what, "kernel", n->kernel, is_vm);
-	parse_path(c, v, what, "initrd", n->initrd, is_vm);
-	parse_path(c, v, what, "append", n->append, is_vm);
+	parse_path(c, v, what, "disk", n->disk, k);
+	parse_path(c, v, what, "kernel", n->kernel, k);
+	parse_path(c, v, what, "initrd", n->initrd, k);
+	parse_path(c, v, what, "append", n->append, k);
 	if (n->initrd[0] && !n->kernel[0])
 		add_err(c->errs, ypos(map_key(c, v, "initrd")),
 			"%s: initrd needs kernel: add kernel: FILE or remove initrd", what);
@@ -1530,10 +1531,10 @@ static void check_vmhost(struct pctx *c)
 {
 	struct topo *t = c->t;
 	struct node *tmp = malloc(sizeof(*tmp));
-	char err[200], *buf = malloc(4096);
+	char err[200];
 
-	if (!tmp || !buf)
-		goto out_free;
+	if (!tmp)
+		return;
 	for (int ni = 0; ni < t->n_nodes; ni++) {
 		int rc;
 
@@ -1549,23 +1550,10 @@ static void check_vmhost(struct pctx *c)
 			}
 		}
 		err[0] = '\0';
-		if (tmp->kind == NODE_HOST) {
-			rc = nsh_check_node(tmp, err, sizeof(err));
-		} else {
-			rc = gcfg_validate(tmp, err, sizeof(err));
-			if (rc == 0 && !tmp->disk[0] && gcfg_cmdline(tmp, buf, 4096) == -ENOSPC)
-				snprintf(err, sizeof(err),
-					 "the guest configuration is longer than %d characters of "
-					 "kernel command line: use fewer addresses or routes",
-					 GCFG_CMDLINE_MAX);
-			if (rc == 0 && err[0])
-				rc = -EINVAL;
-		}
+		rc = kind_of(tmp->kind)->check(tmp, err, sizeof(err));
 		if (rc < 0)
 			add_err(c->errs, c->node[ni].at, "node \"%s\": %s", t->nodes[ni].name, err);
 	}
-out_free:
-	free(buf);
 	free(tmp);
 }
 

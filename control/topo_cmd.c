@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kind.h"
 #include "table.h"
 
 static const char validate_usage[] =
@@ -48,9 +49,8 @@ static json_t *node_json(const struct node *n)
 		json_array_append_new(routes, json_pack("{s:s,s:s}", "to", n->routes[r].dst, "via",
 							n->routes[r].via));
 	return json_pack("{s:s,s:s,s:i,s:i,s:b,s:o,s:o}", "name", n->name, "kind",
-			 n->kind == NODE_HOST ? "host" : "vm", "cpus", (int)n->cpus, "memory_mib",
-			 (int)n->mem_mib, "forward", n->ip_forward, "interfaces", nics, "routes",
-			 routes);
+			 kind_name(n->kind), "cpus", (int)n->cpus, "memory_mib", (int)n->mem_mib,
+			 "forward", n->ip_forward, "interfaces", nics, "routes", routes);
 }
 
 json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_errors *errs)
@@ -120,7 +120,7 @@ static int print_human(const struct topo *t, FILE *f)
 			char addrs[NODE_MAX_ADDRS * NODE_ADDR_MAX] = "", mac[24] = "auto", mtu[16];
 			size_t off = 0;
 			const char *row[8] = {k ? "" : n->name,
-					      k ? "" : (n->kind == NODE_HOST ? "host" : "vm"),
+					      k ? "" : kind_name(n->kind),
 					      k ? "" : (n->ip_forward ? "yes" : "no"),
 					      nic->ifname,
 					      nic->network,

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "kind.h"
 #include "lab.h"
 #include "swclient.h"
 #include "table.h"
@@ -199,7 +200,9 @@ int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, cha
 		      size_t errlen)
 {
 	struct node *n = &out->node;
+	const struct kind_ops *k;
 	const char *lab = NULL, *v;
+	char kinds[128];
 	uint64_t u;
 
 	memset(out, 0, sizeof(*out));
@@ -237,11 +240,11 @@ int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, cha
 			lab = v;
 		} else if (opt_is(a, "kind")) {
 			VALUE("kind");
-			if (strcmp(v, "vm") && strcmp(v, "host")) {
-				snprintf(err, errlen, "--kind must be vm or host, not \"%s\"", v);
+			if (!kind_find(v, &n->kind)) {
+				snprintf(err, errlen, "--kind must be %s, not \"%s\"",
+					 kind_list(kinds, sizeof(kinds), "", false, 0), v);
 				return -EINVAL;
 			}
-			n->kind = strcmp(v, "vm") == 0 ? NODE_VM : NODE_HOST;
 		} else if (opt_is(a, "cpus")) {
 			VALUE("cpus");
 			if (args_u64(v, 1, 64, "--cpus", &u, err, errlen) < 0)
@@ -302,18 +305,22 @@ int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, cha
 		snprintf(err, errlen, "missing node NAME");
 		return -EINVAL;
 	}
-	if (n->kind == NODE_HOST && (n->disk[0] || n->kernel[0])) {
-		snprintf(err, errlen, "--disk and --kernel are for kind vm, not host");
+	k = kind_of(n->kind);
+	if (!(k->features & KIND_BOOT) && (n->disk[0] || n->kernel[0])) {
+		snprintf(err, errlen, "--disk and --kernel are for kind %s, not %s",
+			 kind_list(kinds, sizeof(kinds), "", false, KIND_BOOT), k->name);
 		return -EINVAL;
 	}
 	if (n->initrd[0] && !n->kernel[0]) {
 		snprintf(err, errlen, "--initrd needs --kernel");
 		return -EINVAL;
 	}
-	for (int i = 0; n->kind == NODE_HOST && i < n->n_nics; i++)
+	for (int i = 0; !(k->features & KIND_QUEUES) && i < n->n_nics; i++)
 		if (n->nics[i].queues > 1) {
-			snprintf(err, errlen, "--nic queues is for kind vm (a host's veth has no "
-				 "virtio queues)");
+			snprintf(err, errlen,
+				 "--nic queues is for kind %s (a %s's %s has no virtio queues)",
+				 kind_list(kinds, sizeof(kinds), "", false, KIND_QUEUES), k->name,
+				 k->nic_noun);
 			return -EINVAL;
 		}
 	snprintf(out->lab, sizeof(out->lab), "%s", vmcmd_lab(lab));
@@ -366,8 +373,10 @@ static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
 {
 	struct vmcmd_start s;
 	struct vm_opts vo = {.progress = on_progress};
-	char err[1024], outer[NODE_MAX_NICS][16] = {{0}};
+	const struct kind_ops *k;
 	struct timespec t0, t1;
+	char err[1024];
+	bool ready;
 	int rc;
 
 	rc = vmcmd_parse_start(argc, argv, &s, err, sizeof(err));
@@ -377,13 +386,14 @@ static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
 	}
 	if (rc < 0)
 		return usage_error(start_usage, err);
+	k = kind_of(s.node.kind);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* the switch must be there before a guest boots: check it first */
 	if (sw_call(opts, "version", NULL, false) < 0)
 		return VLAB_EXIT_FAIL;
-	/* QEMU waits for the switch to connect to each vhost-user socket before
-	 * the guest runs, so a guest's ports are added first (they wait for the
-	 * sockets); a host's af-packet ports need its veths, so they come after */
+	/* a kind that plugs in first has its ports added before it starts (QEMU
+	 * waits for the switch to connect to each vhost-user socket); the
+	 * others after (a host's af-packet ports need its veths) */
 	struct vm_status st;
 	if (vm_status(s.lab, s.node.name, &st) == 0 && strcmp(st.state, "stopped") &&
 	    strcmp(st.state, "absent")) {
@@ -396,7 +406,7 @@ static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
 		snprintf(err, sizeof(err), "node \"%s\": names or paths too long", s.node.name);
 		goto out_fail;
 	}
-	if (s.node.kind == NODE_VM) {
+	if (k->plug_first) {
 		/* recorded before its ports exist, so destroy can always unplug them */
 		struct lab_record rec = {.created = time(NULL)};
 
@@ -406,52 +416,48 @@ static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
 				 "%s", s.node.name, lab_run_dir(), strerror(-rc));
 			goto out_fail;
 		}
-	}
-	if (s.node.kind == NODE_HOST) {
-		rc = vm_start(s.lab, &s.node, &vo, outer, err, sizeof(err));
+	} else {
+		rc = vm_start(s.lab, &s.node, &vo, err, sizeof(err));
 		if (rc < 0)
 			goto out_fail;
 	}
 	for (int i = 0; i < s.node.n_nics; i++) {
 		const struct node_nic *c = &s.node.nics[i];
-		json_t *p = s.node.kind == NODE_VM
-				    ? json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type",
-						"vhost-user", "network", c->network, "path", c->sock)
-				    : json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type",
-						"af-packet", "network", c->network, "iface",
-						outer[i]);
+		struct kind_port kp;
 
-		if (sw_call(opts, "port.add", p, false) < 0) {
+		rc = k->port(s.lab, &s.node, i, &kp);
+		if (rc < 0 || sw_call(opts, "port.add",
+				      json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type",
+						kp.type, "network", c->network, kp.key, kp.value),
+				      false) < 0) {
 			snprintf(err, sizeof(err), "node \"%s\": NIC %s could not be plugged into "
 				 "network \"%s\"", s.node.name, c->ifname, c->network);
 			rc = -EIO;
 			goto out_fail;
 		}
 	}
-	if (s.node.kind == NODE_VM) {
-		rc = vm_start(s.lab, &s.node, &vo, outer, err, sizeof(err));
+	if (k->plug_first) {
+		rc = vm_start(s.lab, &s.node, &vo, err, sizeof(err));
 		if (rc < 0)
 			goto out_fail;
 	}
-	if (s.node.kind == NODE_VM && s.wait) {
+	if (s.wait) {
 		rc = vm_wait_ready(s.lab, s.node.name, s.timeout_s * 1000, err, sizeof(err));
 		if (rc < 0)
 			goto out_fail;
 	}
+	ready = s.wait || !k->wait_ready; /* a kind without a wait is ready once started */
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (opts->json || opts->pretty) {
 		json_t *o = json_pack("{s:s,s:s,s:s,s:f}", "lab", s.lab, "node", s.node.name,
-				      "state", s.wait || s.node.kind == NODE_HOST ? "ready"
-										   : "started",
-				      "seconds",
+				      "state", ready ? "ready" : "started", "seconds",
 				      (double)(t1.tv_sec - t0.tv_sec) +
-					      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+					  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		json_dumpf(o, stdout, opts->pretty ? JSON_INDENT(2) : JSON_COMPACT);
 		putchar('\n');
 		json_decref(o);
 	} else {
-		printf("%s/%s: %s in %.1f s\n", s.lab, s.node.name,
-		       s.wait || s.node.kind == NODE_HOST ? "ready" : "started",
+		printf("%s/%s: %s in %.1f s\n", s.lab, s.node.name, ready ? "ready" : "started",
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	}
 	return VLAB_EXIT_OK;
@@ -607,8 +613,8 @@ static json_t *status_json(const char *lab, const char *name)
 							      n.nics[i].port, "addrs", addrs));
 		}
 	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:o}", "lab", lab, "name", name, "kind",
-			 st.kind == NODE_VM ? "vm" : "host", "state", st.state, "pid", (int)st.pid,
-			 "agent", st.agent, "created", (json_int_t)st.created, "nics", nics);
+			 kind_name(st.kind), "state", st.state, "pid", (int)st.pid, "agent",
+			 st.agent, "created", (json_int_t)st.created, "nics", nics);
 }
 
 static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
@@ -670,16 +676,17 @@ static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
 				if (len >= sizeof(ifs))
 					break;
 			}
+			const char *kn = json_string_value(json_object_get(o, "kind"));
+			const struct kind_ops *kind = kind_find(kn, NULL);
 			const char *cells[] = {
-				json_string_value(json_object_get(o, "name")),
-				json_string_value(json_object_get(o, "kind")),
-				json_string_value(json_object_get(o, "state")),
-				strcmp(json_string_value(json_object_get(o, "kind")), "vm")
-					? "-"
-				: json_is_true(json_object_get(o, "agent")) ? "ready"
-									     : "no",
-				json_integer_value(json_object_get(o, "pid")) ? pid : "-",
-				ifs,
+			    json_string_value(json_object_get(o, "name")),
+			    kn,
+			    json_string_value(json_object_get(o, "state")),
+			    !kind || !kind->agent			? "-"
+			    : json_is_true(json_object_get(o, "agent")) ? "ready"
+									: "no",
+			    json_integer_value(json_object_get(o, "pid")) ? pid : "-",
+			    ifs,
 			};
 			table_add_row(t, cells);
 		}

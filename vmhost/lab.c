@@ -1,6 +1,8 @@
 /* Per-lab state on disk; see lab.h. Runs on the caller's thread. */
 #include "lab.h"
 
+#include "kind.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,10 +77,9 @@ json_t *lab_node_to_json(const struct node *n)
 		json_array_append_new(routes, json_pack("{s:s,s:s}", "dst", n->routes[i].dst, "via",
 							n->routes[i].via));
 	o = json_pack("{s:s,s:s,s:i,s:i,s:o,s:o,s:b,s:s,s:s,s:s,s:s}", "name", n->name, "kind",
-		      n->kind == NODE_VM ? "vm" : "host", "cpus", (int)n->cpus, "mem_mib",
-		      (int)n->mem_mib, "nics", nics, "routes", routes, "ip_forward", n->ip_forward,
-		      "kernel", n->kernel, "initrd", n->initrd, "disk", n->disk, "append",
-		      n->append);
+		      kind_name(n->kind), "cpus", (int)n->cpus, "mem_mib", (int)n->mem_mib, "nics",
+		      nics, "routes", routes, "ip_forward", n->ip_forward, "kernel", n->kernel,
+		      "initrd", n->initrd, "disk", n->disk, "append", n->append);
 	return o;
 }
 
@@ -117,11 +118,13 @@ int lab_node_from_json(json_t *j, struct node *n, char *err, size_t errlen)
 	    get_str(j, "disk", n->disk, sizeof(n->disk), err, errlen) ||
 	    get_str(j, "append", n->append, sizeof(n->append), err, errlen))
 		return -EINVAL;
-	if (strcmp(kind, "vm") && strcmp(kind, "host")) {
-		snprintf(err, errlen, "\"kind\" must be \"vm\" or \"host\"");
+	if (!kind_find(kind, &n->kind)) {
+		char kinds[128];
+
+		snprintf(err, errlen, "\"kind\" must be %s",
+			 kind_list(kinds, sizeof(kinds), "\"", false, 0));
 		return -EINVAL;
 	}
-	n->kind = strcmp(kind, "vm") == 0 ? NODE_VM : NODE_HOST;
 	n->cpus = (unsigned int)json_integer_value(json_object_get(j, "cpus"));
 	n->mem_mib = (unsigned int)json_integer_value(json_object_get(j, "mem_mib"));
 	n->ip_forward = json_is_true(json_object_get(j, "ip_forward"));

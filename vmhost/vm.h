@@ -4,8 +4,9 @@
  * directory (lab.h) so destroy works after a crash.
  *
  * Runs on the caller's thread; vm_start_parallel() runs a bounded pool of
- * worker threads, each handling whole nodes. The switch is not touched here:
- * callers attach the NICs (node_nic.sock / nsh outer ends) to it. */
+ * worker threads, each handling whole nodes. What differs between kinds of
+ * nodes is behind the kind table (kind.h). The switch is not touched here:
+ * callers attach the NICs to it as the kind's port operation says. */
 #ifndef VLAB_VM_H
 #define VLAB_VM_H
 
@@ -35,6 +36,7 @@ struct vm_status {
 	char state[24];   /* running, paused, shutdown, stopped, absent, ... */
 	pid_t pid;        /* QEMU, 0 if none */
 	bool agent;       /* the guest agent answers (VMs) */
+	bool up;	  /* up: a guest's agent answers, a host's namespace exists */
 	long created;     /* seconds since the epoch */
 	char netns[NODE_NAME_MAX * 2];
 };
@@ -54,16 +56,11 @@ struct vm_exec_result {
  * run directory setting. 0 or -ENAMETOOLONG. */
 int vm_node_defaults(const char *lab, struct node *n);
 
-/* Namespace and outer-interface prefix of a host node (stable, short). */
-void vm_host_names(const char *lab, const char *node, char *nsname, size_t nslen, char *prefix,
-		   size_t plen);
-
 /* Starts a node (VM: QEMU daemonized, optionally waits for its agent; host:
  * namespace with its veths). Records everything first, so vm_destroy() can
- * undo a half-done start. For hosts, `outer` (may be NULL) receives the
- * root-namespace interface of each NIC. */
-int vm_start(const char *lab, struct node *n, const struct vm_opts *o,
-	     char outer[][16], char *err, size_t errlen);
+ * undo a half-done start. The kind's port operation (kind.h) says how each
+ * NIC plugs into the switch. */
+int vm_start(const char *lab, struct node *n, const struct vm_opts *o, char *err, size_t errlen);
 
 /* Starts nodes with at most `workers` (1-16) at a time, in array order;
  * err[i] gets node i's error ("" when it started) and o->node_done, when
