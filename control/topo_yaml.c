@@ -1,0 +1,243 @@
+/* The topology parser's problem list (every problem with its place in the
+ * file, ordered, "FILE:LINE:COL: message") and its YAML helpers: mapping
+ * lookups, unknown and repeated keys with a "did you mean", typed scalars
+ * with messages that name the key and what it must be.
+ *
+ * Pure; the caller's thread. */
+#include "topo_priv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
+{
+	struct topo_error *e;
+	va_list ap;
+
+	if (errs->n >= TOPO_MAX_ERRORS) {
+		errs->dropped++;
+		return;
+	}
+	e = &errs->e[errs->n++];
+	e->line = at.line;
+	e->col = at.col;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Orders problems by place (stable: same place keeps the order found). */
+void topo_sort_errors(struct topo_errors *errs)
+{
+	for (int i = 1; i < errs->n; i++) {
+		struct topo_error tmp = errs->e[i];
+		int j = i - 1;
+
+		while (j >= 0 && (errs->e[j].line > tmp.line ||
+				  (errs->e[j].line == tmp.line && errs->e[j].col > tmp.col))) {
+			errs->e[j + 1] = errs->e[j];
+			j--;
+		}
+		errs->e[j + 1] = tmp;
+	}
+}
+
+void topo_error_format(const struct topo_errors *errs, int i, const char *file, char *buf,
+		       size_t len)
+{
+	const struct topo_error *e;
+
+	if (!buf || len == 0)
+		return;
+	if (!errs || i < 0 || i >= errs->n) {
+		buf[0] = '\0';
+		return;
+	}
+	e = &errs->e[i];
+	if (e->line > 0)
+		snprintf(buf, len, "%s:%d:%d: %s", file ? file : "-", e->line, e->col, e->msg);
+	else
+		snprintf(buf, len, "%s: %s", file ? file : "-", e->msg);
+}
+
+/* Earlier key of mapping m with the same text as pair p's key, or NULL. */
+yaml_node_t *topo_earlier_key(struct pctx *c, yaml_node_t *m, yaml_node_pair_t *p)
+{
+	const char *k = ystr(ynode(c, p->key));
+
+	if (!k)
+		return NULL;
+	for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
+		const char *o = ystr(ynode(c, q->key));
+
+		if (o && !strcmp(o, k))
+			return ynode(c, q->key);
+	}
+	return NULL;
+}
+
+/* Levenshtein distance, capped: enough to suggest a key for a typo. */
+static int edit_distance(const char *a, const char *b)
+{
+	int prev[32], cur[32];
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 31 || lb >= 31)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int d = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < d)
+				d = prev[j] + 1;
+			if (cur[j - 1] + 1 < d)
+				d = cur[j - 1] + 1;
+			cur[j] = d;
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return prev[lb];
+}
+
+/* Reports keys of mapping m that are not strings, not in `valid`, or given
+ * twice. `what` names the owner, e.g. `node "r1"`. */
+void topo_check_keys(struct pctx *c, yaml_node_t *m, const char *const *valid, const char *what)
+{
+	MAP_FOREACH(c, m, p)
+	{
+		yaml_node_t *kn = ynode(c, p->key), *first;
+		const char *k = ystr(kn);
+		char list[160] = "", hint[48] = "";
+		bool known = false;
+		size_t off = 0;
+		int best = 3;
+
+		if (!k) {
+			topo_err(c->errs, ypos(kn), "%s: a key must be a plain word, not %s", what,
+				 ykind(kn));
+			continue;
+		}
+		for (int i = 0; valid[i]; i++) {
+			int d;
+
+			if (!strcmp(k, valid[i]))
+				known = true;
+			off += (size_t)snprintf(list + off,
+						off < sizeof(list) ? sizeof(list) - off : 0, "%s%s",
+						i ? ", " : "", valid[i]);
+			d = edit_distance(k, valid[i]);
+			if (d < best) {
+				best = d;
+				snprintf(hint, sizeof(hint), "did you mean \"%s\"? ", valid[i]);
+			}
+		}
+		if (!known) {
+			topo_err(c->errs, ypos(kn), "%s: unknown key \"%.40s\": %svalid keys: %s",
+				 what, k, hint, list);
+			continue;
+		}
+		first = topo_earlier_key(c, m, p);
+		if (first)
+			topo_err(c->errs, ypos(kn),
+				 "%s: key \"%s\" is given twice (first at line %d): keep one", what,
+				 k, ypos(first).line);
+	}
+}
+
+/* Value of the first `key` in mapping m, or NULL. */
+yaml_node_t *topo_map_get(struct pctx *c, yaml_node_t *m, const char *key)
+{
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	MAP_FOREACH(c, m, p)
+	{
+		const char *k = ystr(ynode(c, p->key));
+
+		if (k && !strcmp(k, key))
+			return ynode(c, p->value);
+	}
+	return NULL;
+}
+
+/* Key node of the first `key` in mapping m, or NULL. */
+yaml_node_t *topo_map_key(struct pctx *c, yaml_node_t *m, const char *key)
+{
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	MAP_FOREACH(c, m, p)
+	{
+		const char *k = ystr(ynode(c, p->key));
+
+		if (k && !strcmp(k, key))
+			return ynode(c, p->key);
+	}
+	return NULL;
+}
+
+/* Text of scalar v; else reports "WHAT: KEY must be DESC (got ...)" and
+ * returns NULL. */
+const char *topo_want_str(struct pctx *c, yaml_node_t *v, const char *what, const char *key,
+			  const char *desc)
+{
+	if (v && v->type == YAML_SCALAR_NODE && !ynull(v))
+		return (const char *)v->data.scalar.value;
+	topo_err(c->errs, ypos(v), "%s: %s must be %s (got %s)", what, key, desc, ykind(v));
+	return NULL;
+}
+
+/* Decimal unsigned integer without sign or spaces, at most max. */
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!s || !*s || strlen(s) > 12)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Integer value in min..max; reports "WHAT: KEY must be an integer MIN-MAX". */
+bool topo_want_uint(struct pctx *c, yaml_node_t *v, const char *what, const char *key,
+		    unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+	const char *s = ystr(v);
+
+	if (s && !ynull(v) && parse_uint(s, max, out) && *out >= min)
+		return true;
+	if (s && !ynull(v))
+		topo_err(c->errs, ypos(v), "%s: %s must be an integer %llu-%llu (got \"%.40s\")",
+			 what, key, min, max, s);
+	else
+		topo_err(c->errs, ypos(v), "%s: %s must be an integer %llu-%llu (got %s)", what,
+			 key, min, max, ykind(v));
+	return false;
+}
+
+bool topo_want_bool(struct pctx *c, yaml_node_t *v, const char *what, const char *key, bool *out)
+{
+	const char *s = ystr(v);
+
+	if (s && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))) {
+		*out = true;
+		return true;
+	}
+	if (s && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))) {
+		*out = false;
+		return true;
+	}
+	topo_err(c->errs, ypos(v), "%s: %s must be true or false (got %s%.40s%s)", what, key,
+		 s && !ynull(v) ? "\"" : "", s && !ynull(v) ? s : ykind(v),
+		 s && !ynull(v) ? "\"" : "");
+	return false;
+}
