@@ -2,7 +2,9 @@
  * console / pingall / graph`. Reads a topology, plans the difference with what
  * the lab runs (plan.h), and makes it so: starts vlab-switchd when none runs,
  * creates networks and ports, starts nodes in parallel, waits until they are
- * ready, and records the applied topology in the lab's state directory.
+ * ready, and records the topology in the lab's state directory. One file per
+ * command (labup.c, labdown.c, labstatus.c, labexec.c, labping.c,
+ * labgraph.c), what they share in labctl_priv.h.
  *
  * Threads: the CLI's main thread; node starts and pings use bounded pools of
  * worker threads (vmhost's vm_start_parallel, `up --workers`; pingall's
