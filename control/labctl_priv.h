@@ -64,6 +64,15 @@ void labctl_switch_stop_if_unused(const struct vlab_opts *opts);
  * characters). 0 or -ENAMETOOLONG. */
 int labctl_sw_net_name(const char *lab, const char *net, char *buf, size_t len);
 
+/* ---- labrunning.c ---- */
+
+struct running;
+/* What lab `lab` runs (running.h), for planning: its networks and ports on
+ * the switch, its live nodes as recorded. Removes nodes that died and the
+ * lab's switch ports no live node has. *nets gets the switch's whole
+ * network list (json_decref() it). 0 or -errno, said. */
+int labctl_running(const struct vlab_opts *opts, const char *lab, struct running *r, json_t **nets);
+
 /* ---- labdown.c ---- */
 
 /* Unplugs a node's recorded ports and destroys it; 0, or -1 with the

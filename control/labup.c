@@ -1,8 +1,11 @@
 /* `vlab up FILE` and `vlab apply FILE`: reads a topology, plans the
- * difference with what the lab runs (plan.h), and makes it so: starts
- * vlab-switchd when none runs, creates networks and ports, starts nodes in
- * parallel (namespace hosts first), waits until they are ready, prints a
- * summary, and records the topology in the lab's state directory.
+ * difference with what the lab really runs (the switch's networks and ports,
+ * the live nodes' records: labrunning.c, running.h; the plan: plan.h), and
+ * makes it so: starts vlab-switchd when none runs, creates networks and
+ * ports, starts nodes in parallel
+ * (namespace hosts first), waits until they are ready, prints a summary, and
+ * records the topology in the lab's state directory. A step that fails is
+ * done by the next `vlab up`, which sees it missing.
  *
  * Threads: the CLI's main thread, which reports progress, and the node
  * starts of vm_start_parallel() on a thread of their own with its workers;
@@ -27,6 +30,7 @@
 #include "netns.h"
 #include "plan.h"
 #include "progress.h"
+#include "running.h"
 #include "table.h"
 #include "vm.h"
 
@@ -303,22 +307,62 @@ static const char up_help[] =
     "start first, then guests. A lab has at most %d nodes and %d networks\n"
     "(docs/topology.md has the file format; check a file with `vlab validate FILE`).\n";
 
+/* Adds network tn of the lab to the switch. 0 or -errno, said. */
+static int add_network(const struct vlab_opts *opts, const char *lab, const struct topo_net *tn,
+		       json_t *nets)
+{
+	struct swc_error e;
+	char net[64];
+	int rc;
+
+	(void)nets;
+	if (labctl_sw_net_name(lab, tn->name, net, sizeof(net)) < 0) {
+		labctl_say("network \"%s\": switch name %s.%s is longer than 31 "
+			   "characters; use a shorter lab or network name",
+			   tn->name, lab, tn->name);
+		return -ENAMETOOLONG;
+	}
+	rc =
+	    labctl_sw_req(opts, "network.add",
+			  json_pack("{s:s,s:i}", "name", net, "vni", (int)tn->vni), NULL, true, &e);
+	if (rc < 0)
+		labctl_say("network \"%s\" (VNI %u): %s", tn->name, tn->vni,
+			   rc == -EREMOTEIO ? e.message : strerror(-rc));
+	return rc;
+}
+
+/* The network of node n that could not be created (net_failed: per
+ * t->nets), or NULL. */
+static const char *failed_network(const struct topo *t, const bool *net_failed,
+				  const struct node *n)
+{
+	for (int k = 0; k < n->n_nics; k++) {
+		int i = topo_net_find(t, n->nics[k].network);
+
+		if (i >= 0 && net_failed[i])
+			return n->nics[k].network;
+	}
+	return NULL;
+}
+
 static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply)
 {
-	struct topo *want = topo_new(), *have = topo_new();
+	struct topo *want = topo_new();
+	struct running run = {0};
 	struct plan plan = {0};
 	struct node *start = NULL;
 	char(*errs)[256] = NULL, (*bad_names)[NODE_NAME_MAX] = NULL;
 	const char *file = NULL, *lab;
-	int workers = LABCTL_WORKERS, failed = 0, n_start = 0, n_bad = 0, n_destroy = 0, rc;
-	int ret = VLAB_EXIT_FAIL;
+	int workers = LABCTL_WORKERS, failed = 0, n_start = 0, n_bad = 0, n_skip = 0;
+	int n_destroy = 0, rc, ret = VLAB_EXIT_FAIL;
 	struct progress gone;
 	char path[PATH_MAX], err[512], *text = NULL;
-	bool running;
+	bool *net_failed = NULL;
+	json_t *nets = NULL;
 	double t0 = labctl_now();
 	size_t len;
 
-	if (!want || !have) {
+	if (!want) {
 		labctl_say("out of memory");
 		goto out_free;
 	}
@@ -358,38 +402,25 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 		goto out_free;
 	lab = want->name;
 
-	running = labctl_applied_topo(lab, have) == 0;
-	if (running) {
-		/* a node that failed or died is not part of what runs: the plan
-		 * starts it again (after removing what is left of it) */
-		int k = 0;
-
-		for (int i = 0; i < have->n_nodes; i++) {
-			struct vm_status st;
-
-			vm_status(lab, have->nodes[i].name, &st);
-			if (!strcmp(st.state, "absent") || !strcmp(st.state, "stopped")) {
-				labctl_destroy_node(opts, lab, have->nodes[i].name);
-				continue;
-			}
-			have->nodes[k] = have->nodes[i];
-			have->node_line[k] = have->node_line[i];
-			have->node_col[k] = have->node_col[i];
-			k++;
-		}
-		have->n_nodes = k;
-	}
-	if (apply && !running) {
+	labctl_topo_file(lab, "topology.yaml", path, sizeof(path));
+	if (apply && access(path, F_OK) < 0) {
 		labctl_say("lab \"%s\" is not running; start it with `vlab up %s`", lab, file);
 		goto out_free;
 	}
-	rc = plan_diff(running ? have : NULL, want, &plan);
+	/* the plan compares the file with what runs, not with the file that
+	 * ran last: a step that failed then is done now */
+	if (labctl_switch_ensure(opts) < 0 || labctl_running(opts, lab, &run, &nets) < 0)
+		goto out_free;
+	/* like with like: the records hold the derived values (interface names,
+	 * MACs, port names, sockets); a node these do not fit for is reported
+	 * when it is started */
+	for (int i = 0; i < want->n_nodes; i++)
+		prepare_node(lab, &want->nodes[i], err, sizeof(err));
+	rc = plan_diff_running(run.t, want, run.ports, &plan);
 	if (rc < 0) {
 		labctl_say("cannot plan lab \"%s\": %s", lab, strerror(-rc));
 		goto out_free;
 	}
-	if (labctl_switch_ensure(opts) < 0)
-		goto out_free;
 	reserve_neighbours(want);
 	if (plan.n == 0) {
 		labctl_say("lab \"%s\" already matches %s: nothing to do", lab, file);
@@ -410,7 +441,8 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	start = calloc((size_t)want->n_nodes + 1, sizeof(*start));
 	errs = calloc((size_t)want->n_nodes + 1, sizeof(*errs));
 	bad_names = calloc((size_t)want->n_nodes + 1, sizeof(*bad_names));
-	if (!start || !errs || !bad_names) {
+	net_failed = calloc((size_t)want->n_nets + 1, sizeof(*net_failed));
+	if (!start || !errs || !bad_names || !net_failed) {
 		labctl_say("out of memory");
 		goto out_free;
 	}
@@ -432,40 +464,41 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 				progress_step(&gone, rc == 0);
 			break;
 		case PLAN_NET_DEL:
-			labctl_sw_net_name(lab, have->nets[a->index].name, net, sizeof(net));
+			labctl_sw_net_name(lab, run.t->nets[a->index].name, net, sizeof(net));
 			labctl_sw_req(opts, "network.del", json_pack("{s:s}", "name", net), NULL,
 				      true, NULL);
 			break;
-		case PLAN_NET_ADD: {
-			const struct topo_net *tn = &want->nets[a->index];
-			struct swc_error e;
+		case PLAN_NET_ADD:
+			rc = add_network(opts, lab, &want->nets[a->index], nets);
+			net_failed[a->index] = rc < 0;
+			failed += rc < 0;
+			break;
+		case PLAN_NODE_PLUG: {
+			const struct node *n = &run.t->nodes[a->index];
 
-			if (labctl_sw_net_name(lab, tn->name, net, sizeof(net)) < 0) {
-				labctl_say("network \"%s\": switch name %s.%s is longer than 31 "
-					   "characters; use a shorter lab or network name",
-					   tn->name, lab, tn->name);
-				failed++;
-				break;
-			}
-			rc = labctl_sw_req(opts, "network.add",
-					   json_pack("{s:s,s:i}", "name", net, "vni", (int)tn->vni),
-					   NULL, true, &e);
-			if (rc == -EREMOTEIO && e.code == -EEXIST) {
-				/* left over from a crash: recreate it as the file says */
-				labctl_sw_req(opts, "network.del", json_pack("{s:s}", "name", net),
-					      NULL, true, NULL);
-				rc = labctl_sw_req(
-				    opts, "network.add",
-				    json_pack("{s:s,s:i}", "name", net, "vni", (int)tn->vni), NULL,
-				    false, NULL);
-			} else if (rc < 0) {
-				labctl_say("network \"%s\" (VNI %u): %s", tn->name, tn->vni,
-					   rc == -EREMOTEIO ? e.message : strerror(-rc));
-			}
+			/* in another network, or gone */
+			labctl_sw_req(opts, "port.del",
+				      json_pack("{s:s}", "name", n->nics[a->nic].port), NULL, true,
+				      NULL);
+			rc = plug(opts, lab, n, a->nic, err, sizeof(err));
+			if (rc < 0)
+				labctl_say("%s", err);
 			failed += rc < 0;
 			break;
 		}
-		case PLAN_NODE_START:
+		case PLAN_NODE_START: {
+			const char *bad = failed_network(want, net_failed, &want->nodes[a->index]);
+
+			if (bad) {
+				labctl_say(
+				    "node \"%s\" is not started: its network %s could not be "
+				    "created",
+				    a->name, bad);
+				snprintf(bad_names[n_bad++], NODE_NAME_MAX, "%s", a->name);
+				n_skip++;
+				failed++;
+				break;
+			}
 			start[n_start] = want->nodes[a->index];
 			if (prepare_node(lab, &start[n_start], err, sizeof(err)) < 0) {
 				labctl_say("%s", err);
@@ -474,6 +507,7 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 			}
 			n_start++;
 			break;
+		}
 		}
 	}
 	progress_destroy(&gone);
@@ -525,9 +559,10 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 			if (shown++ < LABCTL_ERRORS_SHOWN)
 				labctl_say("%s", errs[i]);
 		}
-		if (n_bad > LABCTL_ERRORS_SHOWN)
-			labctl_say("... and %d more nodes failed", n_bad - LABCTL_ERRORS_SHOWN);
-		failed += n_bad;
+		if (n_bad - n_skip > LABCTL_ERRORS_SHOWN)
+			labctl_say("... and %d more nodes failed",
+				   n_bad - n_skip - LABCTL_ERRORS_SHOWN);
+		failed += n_bad - n_skip;
 	}
 
 	labctl_topo_file(lab, "topology.yaml", path, sizeof(path));
@@ -545,11 +580,13 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	ret = VLAB_EXIT_OK;
 out_free:
 	free(text);
+	free(net_failed);
 	free(bad_names);
 	free(errs);
 	free(start);
 	plan_free(&plan);
-	topo_free(have);
+	json_decref(nets);
+	running_free(&run);
 	topo_free(want);
 	return ret;
 }

@@ -220,6 +220,39 @@ static void node_reason(const struct topo *old, const struct topo *new, int i, c
 
 int plan_diff(const struct topo *old, const struct topo *new, struct plan *out)
 {
+	return plan_diff_running(old, new, NULL, out);
+}
+
+/* PLUG actions of the nodes of `old` that stay, for their missing ports. */
+static void add_plugs(const struct topo *old, const struct topo *new,
+		      const uint8_t (*ports)[NODE_MAX_NICS], struct plan *out)
+{
+	char why[PLAN_WHY_MAX];
+
+	for (int i = 0; i < old->n_nodes; i++) {
+		const struct node *n = &old->nodes[i];
+		int k = node_find(new, n->name);
+
+		if (k < 0)
+			continue;
+		node_reason(old, new, k, why, sizeof(why));
+		if (why[0])
+			continue; /* destroyed and started again */
+		for (int c = 0; c < n->n_nics; c++) {
+			if (ports[i][c] == 0)
+				continue;
+			snprintf(why, sizeof(why), "%s: switch port %s is %s", n->nics[c].ifname,
+				 n->nics[c].port,
+				 ports[i][c] == 1 ? "missing" : "on another network");
+			add_action(out, PLAN_NODE_PLUG, i, n->name, why);
+			out->a[out->n - 1].nic = c;
+		}
+	}
+}
+
+int plan_diff_running(const struct topo *old, const struct topo *new,
+		      const uint8_t (*ports)[NODE_MAX_NICS], struct plan *out)
+{
 	char why[PLAN_WHY_MAX];
 	int most;
 
@@ -229,6 +262,8 @@ int plan_diff(const struct topo *old, const struct topo *new, struct plan *out)
 		return -EINVAL;
 	/* each node and network of either side gives at most one action */
 	most = new->n_nodes + new->n_nets + (old ? old->n_nodes + old->n_nets : 0);
+	if (old && ports)
+		most += old->n_nodes * NODE_MAX_NICS;
 	out->a = calloc(most ? (size_t)most : 1, sizeof(*out->a));
 	if (!out->a)
 		return -ENOMEM;
@@ -264,6 +299,8 @@ int plan_diff(const struct topo *old, const struct topo *new, struct plan *out)
 		if (why[0])
 			add_action(out, PLAN_NET_ADD, i, new->nets[i].name, why);
 	}
+	if (old && ports)
+		add_plugs(old, new, ports, out);
 	for (int i = 0; i < new->n_nodes; i++) {
 		node_reason(old, new, i, why, sizeof(why));
 		if (why[0])
@@ -289,18 +326,23 @@ const char *plan_op_name(enum plan_op op)
 		return "net-del";
 	case PLAN_NET_ADD:
 		return "net-add";
+	case PLAN_NODE_PLUG:
+		return "node-plug";
 	case PLAN_NODE_START:
 		return "node-start";
 	}
 	return "?";
 }
 
-/* The kind of a reason, for counting: "new", "removed", "changed" or
- * "network changed" (a node recreated for its network). */
+/* The kind of a reason, for counting: "new", "removed", "changed",
+ * "network changed" (a node recreated for its network), "missing" or "on
+ * another network" (a switch port to plug again). */
 static const char *why_kind(const char *why)
 {
 	if (!strncmp(why, "network ", 8))
 		return "network changed";
+	if (strstr(why, ": switch port "))
+		return strstr(why, " is missing") ? "missing" : "on another network";
 	if (!strncmp(why, "changed", 7))
 		return "changed";
 	return why;
@@ -310,7 +352,8 @@ static const char *why_kind(const char *why)
 static void print_grouped(const struct plan *p, enum plan_op op, const char *verb, const char *what,
 			  int count, FILE *f)
 {
-	static const char *const kinds[] = {"new", "removed", "changed", "network changed"};
+	static const char *const kinds[] = {
+	    "new", "removed", "changed", "network changed", "missing", "on another network"};
 	const int names_shown = 8;
 	bool first = true;
 	int shown = 0;
@@ -336,18 +379,19 @@ static void print_grouped(const struct plan *p, enum plan_op op, const char *ver
 void plan_print(const struct plan *p, FILE *f, int max)
 {
 	static const char *const verb[] = {
-		[PLAN_NODE_DESTROY] = "destroy node",
-		[PLAN_NET_DEL] = "delete network",
-		[PLAN_NET_ADD] = "add network",
-		[PLAN_NODE_START] = "start node",
+	    [PLAN_NODE_DESTROY] = "destroy node", [PLAN_NET_DEL] = "delete network",
+	    [PLAN_NET_ADD] = "add network",	  [PLAN_NODE_PLUG] = "plug node",
+	    [PLAN_NODE_START] = "start node",
 	};
 	static const char *const group_verb[] = {[PLAN_NODE_DESTROY] = "destroy",
 						 [PLAN_NET_DEL] = "delete",
 						 [PLAN_NET_ADD] = "add",
+						 [PLAN_NODE_PLUG] = "plug",
 						 [PLAN_NODE_START] = "start"};
 	static const char *const group_what[] = {[PLAN_NODE_DESTROY] = "nodes",
 						 [PLAN_NET_DEL] = "networks",
 						 [PLAN_NET_ADD] = "networks",
+						 [PLAN_NODE_PLUG] = "ports",
 						 [PLAN_NODE_START] = "nodes"};
 	int count[PLAN_NODE_START + 1] = {0};
 	bool grouped[PLAN_NODE_START + 1] = {false};

@@ -67,11 +67,11 @@ json_t *lab_node_to_json(const struct node *n)
 		for (int a = 0; a < c->n_addrs; a++)
 			json_array_append_new(addrs, json_string(c->addrs[a]));
 		mac_format(c->mac, mac);
-		json_array_append_new(nics, json_pack("{s:s,s:s,s:i,s:o,s:s,s:s,s:s,s:b}", "ifname",
-						      c->ifname, "mac", mac, "mtu", (int)c->mtu,
-						      "addrs", addrs, "network", c->network, "port",
-						      c->port, "sock", c->sock, "link_down",
-						      c->link_down));
+		json_array_append_new(
+		    nics, json_pack("{s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:b}", "ifname", c->ifname,
+				    "mac", mac, "mtu", (int)c->mtu, "queues", (int)c->queues,
+				    "addrs", addrs, "network", c->network, "port", c->port, "sock",
+				    c->sock, "link_down", c->link_down));
 	}
 	for (int i = 0; i < n->n_routes; i++)
 		json_array_append_new(routes, json_pack("{s:s,s:s}", "dst", n->routes[i].dst, "via",
@@ -151,6 +151,7 @@ int lab_node_from_json(json_t *j, struct node *n, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		c->mtu = (uint32_t)json_integer_value(json_object_get(v, "mtu"));
+		c->queues = (uint32_t)json_integer_value(json_object_get(v, "queues"));
 		c->link_down = json_is_true(json_object_get(v, "link_down"));
 		if (json_array_size(addrs) > NODE_MAX_ADDRS) {
 			snprintf(err, errlen, "NIC %zu: more than %d addresses", i, NODE_MAX_ADDRS);

@@ -355,6 +355,7 @@ static void test_bad_args_and_names(void **state)
 	assert_string_equal(plan_op_name(PLAN_NODE_DESTROY), "node-destroy");
 	assert_string_equal(plan_op_name(PLAN_NET_DEL), "net-del");
 	assert_string_equal(plan_op_name(PLAN_NET_ADD), "net-add");
+	assert_string_equal(plan_op_name(PLAN_NODE_PLUG), "node-plug");
 	assert_string_equal(plan_op_name(PLAN_NODE_START), "node-start");
 	assert_string_equal(plan_op_name((enum plan_op)42), "?");
 	plan_free(&p);
@@ -402,21 +403,76 @@ static void test_full_lab_fits(void **state)
 	free(u);
 }
 
+/* A running node whose switch ports are gone or elsewhere gets them back,
+ * after the networks; a node that is recreated anyway does not. */
+static void test_plug_missing_ports(void **state)
+{
+	struct topo *t = lab(), *u;
+	uint8_t ports[3][NODE_MAX_NICS] = {{0}};
+	struct plan p;
+	char *buf;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	for (int i = 0; i < t->n_nodes; i++)
+		for (int k = 0; k < t->nodes[i].n_nics; k++)
+			snprintf(t->nodes[i].nics[k].port, NODE_NAME_MAX, "lab.%s-%s",
+				 t->nodes[i].name, t->nodes[i].nics[k].ifname);
+	u = copy(t);
+	ports[1][1] = 1; /* r1 eth1: missing */
+	ports[2][0] = 2; /* h2 eth0: in another network */
+	assert_int_equal(plan_diff_running(t, u, ports, &p), 0);
+	assert_int_equal(p.n, 2);
+	assert_action(&p, 0, PLAN_NODE_PLUG, "r1", "eth1: switch port lab.r1-eth1 is missing");
+	assert_int_equal(p.a[0].index, 1);
+	assert_int_equal(p.a[0].nic, 1);
+	assert_action(&p, 1, PLAN_NODE_PLUG, "h2",
+		      "eth0: switch port lab.h2-eth0 is on another network");
+	assert_int_equal(p.a[1].nic, 0);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	plan_print(&p, f, 1);
+	fclose(f);
+	assert_string_equal(buf, "- plug 2 ports (1 missing, 1 on another network): r1, h2\n");
+	free(buf);
+	plan_free(&p);
+
+	/* h2 changes: recreated, not plugged; a new network: after it */
+	u->nodes[2].mem_mib = 256;
+	add_net(u, "green", 30, "10.0.3.0/24");
+	assert_int_equal(plan_diff_running(t, u, ports, &p), 0);
+	assert_int_equal(p.n, 4);
+	assert_action(&p, 0, PLAN_NODE_DESTROY, "h2", NULL);
+	assert_action(&p, 1, PLAN_NET_ADD, "green", "new");
+	assert_action(&p, 2, PLAN_NODE_PLUG, "r1", NULL);
+	assert_action(&p, 3, PLAN_NODE_START, "h2", "changed: memory 128 -> 256");
+	plan_free(&p);
+
+	/* no port information: the same as plan_diff() */
+	assert_int_equal(plan_diff_running(t, t, NULL, &p), 0);
+	assert_int_equal(p.n, 0);
+	plan_free(&p);
+	free(t);
+	free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nothing_to_lab),
-		cmocka_unit_test(test_same_lab_is_empty),
-		cmocka_unit_test(test_reordered_routes_and_nodes_unchanged),
-		cmocka_unit_test(test_add_and_remove_node),
-		cmocka_unit_test(test_change_memory),
-		cmocka_unit_test(test_every_field_counts),
-		cmocka_unit_test(test_change_vni),
-		cmocka_unit_test(test_remove_network_and_nodes),
-		cmocka_unit_test(test_new_network_for_unchanged_node),
-		cmocka_unit_test(test_several_reasons),
-		cmocka_unit_test(test_bad_args_and_names),
-		cmocka_unit_test(test_full_lab_fits),
+	    cmocka_unit_test(test_nothing_to_lab),
+	    cmocka_unit_test(test_same_lab_is_empty),
+	    cmocka_unit_test(test_reordered_routes_and_nodes_unchanged),
+	    cmocka_unit_test(test_add_and_remove_node),
+	    cmocka_unit_test(test_change_memory),
+	    cmocka_unit_test(test_every_field_counts),
+	    cmocka_unit_test(test_change_vni),
+	    cmocka_unit_test(test_remove_network_and_nodes),
+	    cmocka_unit_test(test_new_network_for_unchanged_node),
+	    cmocka_unit_test(test_several_reasons),
+	    cmocka_unit_test(test_bad_args_and_names),
+	    cmocka_unit_test(test_full_lab_fits),
+	    cmocka_unit_test(test_plug_missing_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

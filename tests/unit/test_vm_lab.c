@@ -30,6 +30,7 @@ static void make_node(struct node *n)
 		c->mac[0] = 0x52;
 		c->mac[5] = (uint8_t)i;
 		c->mtu = 1400;
+		c->queues = i ? 4 : 0; /* virtio queue pairs, kept in the record */
 		c->n_addrs = 1;
 		snprintf(c->addrs[0], NODE_ADDR_MAX, "10.0.%d.1/24", i);
 		snprintf(c->network, sizeof(c->network), "net%d", i);

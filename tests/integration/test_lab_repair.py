@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""End to end: `vlab up` plans against what runs, not against the file it
+ran last. Two switch ports of a running lab (a guest's and a namespace
+host's) are deleted behind vlab's back: the next `vlab up` puts them back
+without restarting any node, and pingall matches again."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vlabtest import *  # noqa: E402,F403
+
+PID = os.getpid() % 10000
+LAB1 = 'rp%d' % PID
+VNI = 5100 + PID % 1000
+
+TOPO1 = """# repair test, lab 1: a guest and two hosts on red
+name: %(lab1)s
+networks:
+  red: { vni: %(vni)d, subnet: 10.86.0.0/24 }
+nodes:
+  g1: { kind: vm, interfaces: [ { network: red } ] }
+  h1: { kind: host, interfaces: [ { network: red } ] }
+  h2: { kind: host, interfaces: [ { network: red } ] }
+"""
+
+def vlab(env, *args, check=True, timeout=400):
+    t0 = time.monotonic()
+    p = subprocess.run([cli_path()] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
+    log('vlab %s: rc=%d in %.1f s' % (' '.join(args), p.returncode, time.monotonic() - t0))
+    if check and p.returncode != 0:
+        fail('vlab %s failed (rc=%d)\nstdout: %s\nstderr: %s'
+             % (' '.join(args), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def switch_list(env, what):
+    return json.loads(vlab(env, '-j', 'switch', what, 'list').stdout)
+
+
+def networks(env):
+    return {n['name']: n['vni'] for n in switch_list(env, 'network')}
+
+
+def ports(env):
+    return {p['name']: p.get('network') for p in switch_list(env, 'port')}
+
+
+def nodes(env, lab):
+    st = json.loads(vlab(env, '-j', 'status', lab).stdout)
+    check_eq('labs in status %s' % lab, 1, len(st))
+    return {n['name']: n for n in st[0]['nodes']}
+
+
+def pingall_ok(env, lab):
+    p = vlab(env, '-j', 'pingall', lab, check=False, timeout=300)
+    res = json.loads(p.stdout)
+    bad = [c for c in res['pings'] if not c['match']]
+    check(p.returncode == 0 and res['ok'] and not bad,
+          'pingall of %s differs from the topology: %s' % (lab, bad))
+
+
+def switch_pid(rundir):
+    try:
+        with open(os.path.join(rundir, 'switch.pid')) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def main():
+    require(switch=True, netns=True, hugepages_mb=64)
+    tmp = tmpdir()
+    rundir = os.path.join(tmp, 'run')
+    env = dict(os.environ, VLAB_RUN_DIR=rundir, VLAB_SWITCHD=switchd_path(),
+               VLAB_SWITCH_SOCKET=os.path.join(tmp, 'switch.sock'),
+               VLAB_SWITCH_STATE=os.path.join(tmp, 'switch.json'))
+
+    def kill_switch():
+        pid = switch_pid(rundir)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    on_cleanup(kill_switch, name='kill switch')
+    on_cleanup(lambda: vlab(env, 'down', LAB1, check=False), name='vlab down ' + LAB1)
+    v = {'lab1': LAB1, 'vni': VNI}
+    f1 = os.path.join(tmp, 'lab1.yaml')
+    with open(f1, 'w') as f:
+        f.write(TOPO1 % v)
+
+    # ports deleted behind vlab's back: the next up puts them back
+    vlab(env, 'up', f1)
+    pingall_ok(env, LAB1)
+    before = nodes(env, LAB1)
+    gone = ['%s.g1-eth0' % LAB1, '%s.h1-eth0' % LAB1]
+    for port in gone:
+        vlab(env, 'switch', 'port', 'del', port)
+    p = vlab(env, 'up', f1)
+    check('nothing to do' not in p.stderr,
+          'vlab up said there is nothing to do while ports %s are missing: %s'
+          % (gone, p.stderr))
+    have = ports(env)
+    for port in gone:
+        check_eq('network of the repaired port %s' % port, '%s.red' % LAB1, have.get(port))
+    after = nodes(env, LAB1)
+    for n in before:
+        check_eq('%s creation time after the repair' % n, before[n]['created'],
+                 after[n]['created'])
+    check_eq('g1 QEMU pid after the repair', before['g1']['pid'], after['g1']['pid'])
+    pingall_ok(env, LAB1)
+    p = vlab(env, 'up', f1)
+    check('nothing to do' in p.stderr, 'a repaired lab is not idempotent: %s' % p.stderr)
+
+    vlab(env, 'down', LAB1)
+    check(not os.path.exists(os.path.join(rundir, 'switch.pid')),
+          'the switch vlab started is still recorded after the last down')
+    with open(env['VLAB_SWITCH_STATE']) as f:
+        state = json.load(f)
+    left = [x['name'] for x in state.get('networks', []) + state.get('ports', [])
+            if x['name'].split('.')[0] == LAB1]
+    check(not left, 'the switch still keeps the lab after down: %s' % left)
+    ns = sh(['ip', 'netns', 'list'], check=False).stdout
+    left = [l.split()[0] for l in ns.splitlines() if LAB1 in l]
+    check(not left, 'namespaces left after down: %s' % left)
+
+
+if __name__ == '__main__':
+    run(main)
