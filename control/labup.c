@@ -1,11 +1,12 @@
 /* `vlab up FILE` and `vlab apply FILE`: reads a topology, plans the
  * difference with what the lab really runs (the switch's networks and ports,
  * the live nodes' records: labrunning.c, running.h; the plan: plan.h), and
- * makes it so: starts vlab-switchd when none runs, creates networks and
- * ports, starts nodes in parallel
- * (namespace hosts first), waits until they are ready, prints a summary, and
- * records the topology in the lab's state directory. A step that fails is
- * done by the next `vlab up`, which sees it missing.
+ * makes it so: starts vlab-switchd when none runs, creates networks (unless
+ * another network holds the VNI: the error names it and the fix) and ports,
+ * starts nodes in parallel (namespace hosts first), waits until they are
+ * ready, prints a summary, and records the topology in the lab's state
+ * directory. A step that fails is done by the next `vlab up`, which sees it
+ * missing.
  *
  * Threads: the CLI's main thread, which reports progress, and the node
  * starts of vm_start_parallel() on a thread of their own with its workers;
@@ -307,27 +308,41 @@ static const char up_help[] =
     "start first, then guests. A lab has at most %d nodes and %d networks\n"
     "(docs/topology.md has the file format; check a file with `vlab validate FILE`).\n";
 
-/* Adds network tn of the lab to the switch. 0 or -errno, said. */
+/* Adds network tn of the lab to the switch, unless another network holds
+ * its VNI (nets: the switch's list): then says who and how to fix it. 0 or
+ * -errno, said. */
 static int add_network(const struct vlab_opts *opts, const char *lab, const struct topo_net *tn,
 		       json_t *nets)
 {
+	char net[64], msg[512];
 	struct swc_error e;
-	char net[64];
+	json_t *now = NULL;
 	int rc;
 
-	(void)nets;
 	if (labctl_sw_net_name(lab, tn->name, net, sizeof(net)) < 0) {
 		labctl_say("network \"%s\": switch name %s.%s is longer than 31 "
 			   "characters; use a shorter lab or network name",
 			   tn->name, lab, tn->name);
 		return -ENAMETOOLONG;
 	}
+	if (running_vni_clash(lab, tn->name, tn->vni, tn->vni_auto, nets, msg, sizeof(msg))) {
+		labctl_say("%s", msg);
+		return -EEXIST;
+	}
 	rc =
 	    labctl_sw_req(opts, "network.add",
 			  json_pack("{s:s,s:i}", "name", net, "vni", (int)tn->vni), NULL, true, &e);
-	if (rc < 0)
+	if (rc == 0)
+		return 0;
+	/* taken since the switch was listed: say by whom if it is the VNI */
+	if (rc == -EREMOTEIO && e.code == -EEXIST &&
+	    labctl_sw_req(opts, "network.list", NULL, &now, true, NULL) == 0 &&
+	    running_vni_clash(lab, tn->name, tn->vni, tn->vni_auto, now, msg, sizeof(msg)))
+		labctl_say("%s", msg);
+	else
 		labctl_say("network \"%s\" (VNI %u): %s", tn->name, tn->vni,
 			   rc == -EREMOTEIO ? e.message : strerror(-rc));
+	json_decref(now);
 	return rc;
 }
 

@@ -117,3 +117,51 @@ void running_free(struct running *r)
 	free(r->stale);
 	memset(r, 0, sizeof(*r));
 }
+
+int running_vni_clash(const char *lab, const char *net, uint32_t vni, bool vni_auto, json_t *nets,
+		      char *msg, size_t len)
+{
+	char mine[NODE_NAME_MAX * 2];
+	json_t *o;
+	size_t i;
+
+	snprintf(mine, sizeof(mine), "%s.%s", lab, net);
+	json_array_foreach(nets, i, o)
+	{
+		const char *name = json_string_value(json_object_get(o, "name"));
+		const char *dot;
+		char other[NODE_NAME_MAX];
+		int w;
+
+		if (!name || !strcmp(name, mine) ||
+		    json_integer_value(json_object_get(o, "vni")) != (json_int_t)vni)
+			continue;
+		w = snprintf(msg, len, "network %s of lab %s uses VNI %u%s of network %s", net, lab,
+			     vni, vni_auto ? " (chosen automatically)" : "", name);
+		if (w < 0 || (size_t)w >= len)
+			return 1;
+		msg += w;
+		len -= (size_t)w;
+		dot = strchr(name, '.');
+		if (!dot || (size_t)(dot - name) >= sizeof(other)) {
+			snprintf(msg, len,
+				 ", which no lab made: give it another vni: in the topology, or "
+				 "delete network %s (vlab switch network del %s)",
+				 name, name);
+			return 1;
+		}
+		snprintf(other, sizeof(other), "%.*s", (int)(dot - name), name);
+		if (!strcmp(other, lab))
+			snprintf(msg, len,
+				 ": give it another vni: in the topology, or delete network %s "
+				 "(vlab switch network del %s)",
+				 name, name);
+		else
+			snprintf(msg, len,
+				 ": give it another vni: in the topology, or stop lab %s (vlab "
+				 "down %s)",
+				 other, other);
+		return 1;
+	}
+	return 0;
+}

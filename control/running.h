@@ -3,7 +3,7 @@
  * switch lists them (network.list, port.list; on the switch a lab's
  * networks are named LAB.NET, its ports LAB.NODE-IFNAME), and its nodes as
  * their records describe them, without those whose QEMU or namespace is
- * gone.
+ * gone. Also who else holds a VNI that a lab asks for.
  *
  * Pure: JSON lists and node records in, a model and messages out; no
  * switch, no processes. Runs on the caller's thread. */
@@ -47,5 +47,14 @@ int running_build(const char *lab, json_t *nets, json_t *ports, const struct nod
 
 /* Releases what running_build() made; accepts a zeroed struct. */
 void running_free(struct running *r);
+
+/* When the VNI that network `net` of lab `lab` asks for (vni_auto: one
+ * assigned automatically) is held on the switch by another network (nets:
+ * network.list): 1 with the problem and its fix in msg, e.g. "network red of
+ * lab l2 uses VNI 100 of network l1.red: give it another vni: in the
+ * topology, or stop lab l1 (vlab down l1)"; 0 when no other network has it
+ * (LAB.NET itself may). */
+int running_vni_clash(const char *lab, const char *net, uint32_t vni, bool vni_auto, json_t *nets,
+		      char *msg, size_t len);
 
 #endif /* VLAB_RUNNING_H */

@@ -2,7 +2,13 @@
 """End to end: `vlab up` plans against what runs, not against the file it
 ran last. Two switch ports of a running lab (a guest's and a namespace
 host's) are deleted behind vlab's back: the next `vlab up` puts them back
-without restarting any node, and pingall matches again."""
+without restarting any node, and pingall matches again. Then a second lab
+asks for a VNI the first lab's network uses: its `vlab up` fails with an
+error that names the other lab, its network and the fix, the first lab keeps
+running untouched, and the rest of the second lab comes up; once the first
+lab is down, `vlab up` of the second lab repairs it (creates the network,
+starts the nodes that could not start) instead of saying there is nothing
+to do."""
 import json
 import os
 import signal
@@ -15,6 +21,7 @@ from vlabtest import *  # noqa: E402,F403
 
 PID = os.getpid() % 10000
 LAB1 = 'rp%d' % PID
+LAB2 = 'rq%d' % PID
 VNI = 5100 + PID % 1000
 
 TOPO1 = """# repair test, lab 1: a guest and two hosts on red
@@ -26,6 +33,19 @@ nodes:
   h1: { kind: host, interfaces: [ { network: red } ] }
   h2: { kind: host, interfaces: [ { network: red } ] }
 """
+
+TOPO2 = """# repair test, lab 2: red takes the VNI of lab 1's red
+name: %(lab2)s
+networks:
+  red:  { vni: %(vni)d, subnet: 10.87.0.0/24 }
+  blue: { vni: %(vni2)d, subnet: 10.88.0.0/24 }
+nodes:
+  a1: { kind: host, interfaces: [ { network: red } ] }
+  a2: { kind: host, interfaces: [ { network: red } ] }
+  b1: { kind: host, interfaces: [ { network: blue } ] }
+  b2: { kind: host, interfaces: [ { network: blue } ] }
+"""
+
 
 def vlab(env, *args, check=True, timeout=400):
     t0 = time.monotonic()
@@ -89,10 +109,13 @@ def main():
                 pass
     on_cleanup(kill_switch, name='kill switch')
     on_cleanup(lambda: vlab(env, 'down', LAB1, check=False), name='vlab down ' + LAB1)
-    v = {'lab1': LAB1, 'vni': VNI}
-    f1 = os.path.join(tmp, 'lab1.yaml')
+    on_cleanup(lambda: vlab(env, 'down', LAB2, check=False), name='vlab down ' + LAB2)
+    v = {'lab1': LAB1, 'lab2': LAB2, 'vni': VNI, 'vni2': VNI + 1}
+    f1, f2 = os.path.join(tmp, 'lab1.yaml'), os.path.join(tmp, 'lab2.yaml')
     with open(f1, 'w') as f:
         f.write(TOPO1 % v)
+    with open(f2, 'w') as f:
+        f.write(TOPO2 % v)
 
     # ports deleted behind vlab's back: the next up puts them back
     vlab(env, 'up', f1)
@@ -117,16 +140,47 @@ def main():
     p = vlab(env, 'up', f1)
     check('nothing to do' in p.stderr, 'a repaired lab is not idempotent: %s' % p.stderr)
 
+    # a VNI of another lab: an error naming it and the fix; the rest comes up
+    p = vlab(env, 'up', f2, check=False)
+    check(p.returncode != 0, 'vlab up of a lab whose VNI another lab uses succeeded')
+    for want in ('network red of lab %s' % LAB2, 'VNI %d' % VNI, 'network %s.red' % LAB1,
+                 'another vni', 'stop lab %s' % LAB1):
+        check(want in p.stderr, 'the VNI clash error does not say "%s": %s' % (want, p.stderr))
+    nets = networks(env)
+    check_eq('VNI of %s.red after the clash' % LAB1, VNI, nets.get('%s.red' % LAB1))
+    check('%s.red' % LAB2 not in nets, 'the clashing network was created: %s' % nets)
+    check_eq('VNI of %s.blue' % LAB2, VNI + 1, nets.get('%s.blue' % LAB2))
+    check_eq('lab 1 after the clash', before['h2']['created'],
+             nodes(env, LAB1)['h2']['created'])
+    pingall_ok(env, LAB1)
+    st = nodes(env, LAB2)
+    for n in ('b1', 'b2'):
+        check_eq('state of %s, on the network that could be made' % n, 'running',
+                 st.get(n, {}).get('state'))
+
+    # once lab 1 is gone, the next up of lab 2 repairs it
     vlab(env, 'down', LAB1)
+    p = vlab(env, 'up', f2)
+    check('nothing to do' not in p.stderr,
+          'vlab up said there is nothing to do while network red is missing: %s' % p.stderr)
+    check_eq('VNI of %s.red after the repair' % LAB2, VNI, networks(env).get('%s.red' % LAB2))
+    st = nodes(env, LAB2)
+    check_eq('nodes of %s' % LAB2, ['a1', 'a2', 'b1', 'b2'], sorted(st))
+    for n, x in st.items():
+        check_eq('state of %s after the repair' % n, 'running', x['state'])
+    pingall_ok(env, LAB2)
+    p = vlab(env, 'up', f2)
+    check('nothing to do' in p.stderr, 'a repaired lab is not idempotent: %s' % p.stderr)
+    vlab(env, 'down', LAB2)
     check(not os.path.exists(os.path.join(rundir, 'switch.pid')),
           'the switch vlab started is still recorded after the last down')
     with open(env['VLAB_SWITCH_STATE']) as f:
         state = json.load(f)
     left = [x['name'] for x in state.get('networks', []) + state.get('ports', [])
-            if x['name'].split('.')[0] == LAB1]
-    check(not left, 'the switch still keeps the lab after down: %s' % left)
+            if x['name'].split('.')[0] in (LAB1, LAB2)]
+    check(not left, 'the switch still keeps the labs after down: %s' % left)
     ns = sh(['ip', 'netns', 'list'], check=False).stdout
-    left = [l.split()[0] for l in ns.splitlines() if LAB1 in l]
+    left = [l.split()[0] for l in ns.splitlines() if LAB1 in l or LAB2 in l]
     check(not left, 'namespaces left after down: %s' % left)
 
 

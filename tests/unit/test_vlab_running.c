@@ -1,7 +1,7 @@
 /* Unit tests of what a lab really runs (control/running.c), which `vlab
  * up` plans against: the lab's networks from the switch's list, its live
  * nodes from their records with the state of each switch port, the lab's
- * stale ports.
+ * stale ports, and the message for a VNI another network holds.
  *
  * Threads: cmocka runs every test on the main thread. */
 #include <errno.h>
@@ -108,11 +108,46 @@ static void test_prefix_is_whole_lab_name(void **state)
 	json_decref(nets);
 }
 
+static void test_vni_clash(void **state)
+{
+	json_t *nets = json_loads("[{\"name\": \"l1.red\", \"vni\": 100},"
+				  " {\"name\": \"l2.blue\", \"vni\": 300},"
+				  " {\"name\": \"lan1\", \"vni\": 5}]",
+				  0, NULL);
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(running_vni_clash("l2", "red", 100, false, nets, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "network red of lab l2 uses VNI 100 of network l1.red: give it "
+				 "another vni: in the topology, or stop lab l1 (vlab down l1)");
+	assert_int_equal(running_vni_clash("l2", "red", 100, true, nets, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "network red of lab l2 uses VNI 100 (chosen automatically) of "
+				 "network l1.red: give it another vni: in the topology, or stop "
+				 "lab l1 (vlab down l1)");
+	assert_int_equal(running_vni_clash("l2", "red", 5, false, nets, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "network red of lab l2 uses VNI 5 of network lan1, which no lab "
+				 "made: give it another vni: in the topology, or delete network "
+				 "lan1 (vlab switch network del lan1)");
+	assert_int_equal(running_vni_clash("l2", "red", 300, false, nets, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "network red of lab l2 uses VNI 300 of network l2.blue: give it "
+				 "another vni: in the topology, or delete network l2.blue (vlab "
+				 "switch network del l2.blue)");
+	/* its own network, or a free VNI: no clash */
+	assert_int_equal(running_vni_clash("l1", "red", 100, false, nets, msg, sizeof(msg)), 0);
+	assert_int_equal(running_vni_clash("l2", "red", 101, false, nets, msg, sizeof(msg)), 0);
+	assert_int_equal(running_vni_clash("l2", "red", 101, false, NULL, msg, sizeof(msg)), 0);
+	/* a short buffer still holds a terminated start */
+	assert_int_equal(running_vni_clash("l2", "red", 100, false, nets, msg, 20), 1);
+	assert_int_equal(strlen(msg), 19);
+	json_decref(nets);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_prefix_is_whole_lab_name),
+	    cmocka_unit_test(test_vni_clash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
