@@ -1,8 +1,10 @@
 # Entry points for people and CI. `make check` is the one test command.
 BUILD ?= build
 MESON_TEST_ARGS ?=
+SAN_BUILD ?= build-san
+FUZZ_SECONDS ?= 3600
 
-.PHONY: all setup build check unit clean bench bench-ports demo demo-down
+.PHONY: all setup build check unit fuzz clean bench bench-ports demo demo-down
 
 all: build
 
@@ -23,6 +25,13 @@ unit:
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD)
 	ninja -C $(BUILD)
 	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+# A long fuzzing session: each libFuzzer harness in the sanitizer build, then
+# the live client of a real switch, FUZZ_SECONDS each (tests/fuzz/README.md).
+fuzz: build
+	./tests/fuzz/san-build.sh $(SAN_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) meson test -C $(SAN_BUILD) --suite fuzz-run -t 0 -v --num-processes 1
+	FUZZ_SECONDS=$(FUZZ_SECONDS) meson test -C $(BUILD) --suite fuzz-run -t 0 -v --num-processes 1
 
 # The main job: bring up topologies/demo.yaml, check it with pingall.
 demo: build
@@ -48,4 +57,4 @@ bench-ports: build
 	./tests/bench/bench-ports.py
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -9,6 +9,7 @@ PKGS=(
   dpdk dpdk-dev libdpdk-dev
   libjansson-dev libyaml-dev libpcap-dev libnl-3-dev libnl-route-3-dev
   libcmocka-dev
+  clang libclang-rt-14-dev llvm
   python3 iproute2 iputils-ping arping procps
   qemu-system-x86 linux-image-amd64 busybox-static qemu-guest-agent
   iperf3 tcpdump iputils-ping xz-utils zstd ethtool

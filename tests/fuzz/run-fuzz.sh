@@ -49,6 +49,7 @@ log=$work/log-$run.txt
 hard=$((secs * 2 + 300))
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+echo "run-fuzz: $name: fuzzing for $secs s from $n_inputs inputs and $work/corpus; log: $log"
 start=$(date +%s)
 timeout -k 10 "$hard" "$bin" \
   -max_total_time="$secs" -timeout="$tmo" -max_len="$maxlen" -rss_limit_mb=2048 \
