@@ -624,7 +624,13 @@ def main():
     sys.stdout.flush()
     if r.findings:
         msg, streams = r.findings[0]
-        saved = save(streams, args.save_dir, 'crash' if not sw.alive() else 'fail')
+        dead = not sw.alive()
+        if dead:  # any stream in flight may have done it
+            msg = 'the switch died (exit status %s); first seen: %s' % (sw.proc.returncode, msg)
+            for _, more in r.findings:
+                streams.update(more)
+            streams.update(r.inflight)
+        saved = save(streams, args.save_dir, 'crash' if dead else 'fail')
         fail('%s\nthe streams in flight: %s\n(replay: %s --replay FILE...)\n%s'
              % (msg, ' '.join(saved), sys.argv[0], sw.log_tail()))
 
