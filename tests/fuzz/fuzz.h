@@ -19,13 +19,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* An invariant of the code under test: when it does not hold, say which and
  * abort(), which libFuzzer (and the replay) report as a crash. */
-#define FUZZ_CHECK(cond, fmt, ...)                                                           \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			fprintf(stderr, "%s:%d: invariant broken: %s: " fmt "\n", __FILE__,   \
-				__LINE__, #cond, ##__VA_ARGS__);                             \
-			abort();                                                             \
-		}                                                                            \
+#define FUZZ_CHECK(cond, fmt, ...)                                                                 \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: invariant broken: %s: " fmt "\n", __FILE__,        \
+				__LINE__, #cond, ##__VA_ARGS__);                                   \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* True when the `len` bytes at `s` are valid UTF-8 (RFC 3629: no overlong
@@ -75,8 +75,11 @@ static inline bool fuzz_utf8_shape_ok(const char *str, size_t len)
 
 	for (size_t i = 0; i < len;) {
 		unsigned char c = s[i];
-		size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : (c & 0xf0) == 0xe0 ? 3
-			 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t n = c < 0x80		    ? 1
+			   : c >= 0xc2 && c <= 0xdf ? 2
+			   : (c & 0xf0) == 0xe0	    ? 3
+			   : (c & 0xf8) == 0xf0	    ? 4
+						    : 0;
 
 		if (n == 0 || i + n > len)
 			return false;

@@ -70,8 +70,8 @@ static void check_reply(const char *reply, json_t *id, const struct api_err *err
 		FUZZ_CHECK(json_integer_value(json_object_get(e, "code")) == err->code,
 			   "error code changed: %s", reply);
 		FUZZ_CHECK(json_is_string(json_object_get(e, "message")) &&
-				   strcmp(json_string_value(json_object_get(e, "message")),
-					  err->msg) == 0,
+			       strcmp(json_string_value(json_object_get(e, "message")), err->msg) ==
+				   0,
 			   "error message lost: %s (was %s)", reply, err->msg);
 	} else {
 		FUZZ_CHECK(e == NULL, "a result became an error: %s", reply);
@@ -105,8 +105,10 @@ static void check_getters(const struct api_method *m, json_t *params, bool valid
 		}
 		FUZZ_CHECK(rc == 0 || rc == 1 || rc == -EINVAL, "getter of %s returned %d", p->key,
 			   rc);
-		FUZZ_CHECK(!(valid && rc < 0), "%s: \"%s\" passed api_validate() but its getter "
-			   "says: %s", m->name, p->key, err.msg);
+		FUZZ_CHECK(!(valid && rc < 0),
+			   "%s: \"%s\" passed api_validate() but its getter "
+			   "says: %s",
+			   m->name, p->key, err.msg);
 		FUZZ_CHECK(!(valid && rc == 1 && p->required), "%s: required \"%s\" absent",
 			   m->name, p->key);
 		if (rc == 0 && s != NULL && valid && p->type == API_T_IFNAME)

@@ -52,8 +52,7 @@ static void check_meta(const uint8_t *f, uint32_t len, const struct pkt_meta *m)
 	FUZZ_CHECK(!(m->flags & PKT_F_RUNT), "a %u-byte frame called a runt", len);
 	FUZZ_CHECK(m->flags & PKT_F_L3L4, "pkt_parse() left L3/L4 unparsed");
 	FUZZ_CHECK(m->dst == pkt_mac48(f) && m->src == pkt_mac48(f + 6), "MACs");
-	FUZZ_CHECK(m->l2_len == 14 || m->l2_len == 18 || m->l2_len == 22, "l2_len %u",
-		   m->l2_len);
+	FUZZ_CHECK(m->l2_len == 14 || m->l2_len == 18 || m->l2_len == 22, "l2_len %u", m->l2_len);
 	FUZZ_CHECK(m->l2_len <= len, "l2_len %u past the frame (%u)", m->l2_len, len);
 	FUZZ_CHECK(!!(m->flags & PKT_F_VLAN) == (m->l2_len > 14), "VLAN flag and l2_len %u",
 		   m->l2_len);
@@ -63,19 +62,20 @@ static void check_meta(const uint8_t *f, uint32_t len, const struct pkt_meta *m)
 			   "IPv4 at %u (l2_len %u, ethertype %#x)", m->l3_off, m->l2_len,
 			   m->ethertype);
 		FUZZ_CHECK(m->l3_off + (f[m->l3_off] & 0x0fu) * 4u <= len &&
-				   (f[m->l3_off] & 0x0f) >= 5,
+			       (f[m->l3_off] & 0x0f) >= 5,
 			   "IPv4 header past the frame");
 		FUZZ_CHECK(m->ip4_src == pkt_be32(f + m->l3_off + 12) &&
-				   m->ip4_dst == pkt_be32(f + m->l3_off + 16),
+			       m->ip4_dst == pkt_be32(f + m->l3_off + 16),
 			   "IPv4 addresses");
 	} else if (m->flags & PKT_F_IPV6) {
-		FUZZ_CHECK(m->ethertype == PKT_ETH_IPV6 && m->l3_off == m->l2_len,
-			   "IPv6 at %u", m->l3_off);
+		FUZZ_CHECK(m->ethertype == PKT_ETH_IPV6 && m->l3_off == m->l2_len, "IPv6 at %u",
+			   m->l3_off);
 		FUZZ_CHECK(m->l3_off + 40u <= len, "IPv6 header past the frame");
 		FUZZ_CHECK(m->ip4_src == 0 && m->ip4_dst == 0, "IPv4 addresses on IPv6");
 	} else {
 		FUZZ_CHECK(!(m->flags & (PKT_F_L4 | PKT_F_FRAG)), "L4 or fragment without IP");
-		FUZZ_CHECK(m->l3_off == 0 || (m->ethertype == PKT_ETH_ARP && m->l3_off == m->l2_len),
+		FUZZ_CHECK(m->l3_off == 0 ||
+			       (m->ethertype == PKT_ETH_ARP && m->l3_off == m->l2_len),
 			   "l3_off %u without IP", m->l3_off);
 		FUZZ_CHECK(m->proto == 0 && m->ttl == 0 && m->ip4_src == 0 && m->ip4_dst == 0,
 			   "IP fields without IP");
@@ -84,7 +84,7 @@ static void check_meta(const uint8_t *f, uint32_t len, const struct pkt_meta *m)
 		uint32_t need = m->proto == PKT_IP_TCP ? 20 : m->proto == PKT_IP_UDP ? 8 : 4;
 
 		FUZZ_CHECK(m->proto == PKT_IP_TCP || m->proto == PKT_IP_UDP ||
-				   m->proto == PKT_IP_ICMP || m->proto == PKT_IP_ICMPV6,
+			       m->proto == PKT_IP_ICMP || m->proto == PKT_IP_ICMPV6,
 			   "L4 of protocol %u", m->proto);
 		FUZZ_CHECK(m->l4_off >= m->l3_off + 20u, "L4 at %u inside L3 at %u", m->l4_off,
 			   m->l3_off);
@@ -92,7 +92,7 @@ static void check_meta(const uint8_t *f, uint32_t len, const struct pkt_meta *m)
 			   m->l4_off, len);
 		if (m->proto == PKT_IP_TCP || m->proto == PKT_IP_UDP)
 			FUZZ_CHECK(m->sport == pkt_be16(f + m->l4_off) &&
-					   m->dport == pkt_be16(f + m->l4_off + 2),
+				       m->dport == pkt_be16(f + m->l4_off + 2),
 				   "ports");
 		FUZZ_CHECK(m->proto == PKT_IP_TCP || m->tcp_flags == 0, "TCP flags without TCP");
 	} else {
@@ -144,7 +144,7 @@ static void check_csum(uint8_t *f, uint32_t len, const struct pkt_meta *m)
 		goto out_free;
 	}
 	FUZZ_CHECK((m->flags & PKT_F_L4) && !(m->flags & PKT_F_FRAG) &&
-			   (m->proto == PKT_IP_TCP || m->proto == PKT_IP_UDP),
+		       (m->proto == PKT_IP_TCP || m->proto == PKT_IP_UDP),
 		   "checksum completed on a frame that is not unfragmented TCP/UDP");
 	ck_off = m->l4_off + (m->proto == PKT_IP_TCP ? 16u : 6u);
 	FUZZ_CHECK(ck_off + 2 <= len, "checksum at %u past the frame (%u)", ck_off, len);
@@ -197,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!(c.flags & PKT_F_L3L4), "pkt_parse_l2() left the L3/L4 flag");
 		pkt_parse_l3l4(f, &c);
 		FUZZ_CHECK(meta_same(&a, &c), "pkt_parse_l2() + pkt_parse_l3l4() over a used "
-			   "pkt_meta differ from pkt_parse()");
+					      "pkt_meta differ from pkt_parse()");
 		b = c;
 		pkt_parse_l3l4(f, &c);
 		FUZZ_CHECK(memcmp(&b, &c, sizeof(b)) == 0, "a second pkt_parse_l3l4() changed it");

@@ -73,12 +73,13 @@ static void check_format(int i)
 		if (cap == sizes[sizeof(sizes) / sizeof(sizes[0]) - 1]) {
 			FUZZ_CHECK(strncmp(buf, "fuzz.yaml", 9) == 0, "problem %d: %s", i, buf);
 			if (fuzz_strict()) {
-				FUZZ_CHECK(fuzz_utf8_ok(buf, n), "problem %d is not valid UTF-8: %s",
-					   i, buf);
+				FUZZ_CHECK(fuzz_utf8_ok(buf, n),
+					   "problem %d is not valid UTF-8: %s", i, buf);
 				for (size_t j = 0; j < n; j++)
 					FUZZ_CHECK((unsigned char)buf[j] >= 0x20 && buf[j] != 0x7f,
 						   "problem %d holds control character %#x at %zu: "
-						   "%s", i, (unsigned char)buf[j], j, buf);
+						   "%s",
+						   i, (unsigned char)buf[j], j, buf);
 			}
 		}
 		free(buf);
@@ -99,8 +100,7 @@ static void check_model(void)
 
 		FUZZ_CHECK(terminated(n->name, sizeof(n->name)) && n->name[0], "network %d name",
 			   i);
-		FUZZ_CHECK(terminated(n->subnet, sizeof(n->subnet)), "network %s subnet",
-			   n->name);
+		FUZZ_CHECK(terminated(n->subnet, sizeof(n->subnet)), "network %s subnet", n->name);
 		FUZZ_CHECK(topo_net_find(t, n->name) == i, "network %s found at %d, not %d",
 			   n->name, topo_net_find(t, n->name), i);
 		FUZZ_CHECK(n->vni >= 1 && n->vni <= 16777215, "network %s: VNI %u", n->name,
@@ -113,12 +113,12 @@ static void check_model(void)
 		const struct node *n = &t->nodes[i];
 
 		FUZZ_CHECK(terminated(n->name, sizeof(n->name)) && n->name[0], "node %d name", i);
-		FUZZ_CHECK(topo_node_find(t, n->name) == i, "node %s found at %d, not %d",
-			   n->name, topo_node_find(t, n->name), i);
+		FUZZ_CHECK(topo_node_find(t, n->name) == i, "node %s found at %d, not %d", n->name,
+			   topo_node_find(t, n->name), i);
 		FUZZ_CHECK(n->n_nics >= 0 && n->n_nics <= NODE_MAX_NICS, "node %s: %d NICs",
 			   n->name, n->n_nics);
-		FUZZ_CHECK(n->n_routes >= 0 && n->n_routes <= NODE_MAX_ROUTES,
-			   "node %s: %d routes", n->name, n->n_routes);
+		FUZZ_CHECK(n->n_routes >= 0 && n->n_routes <= NODE_MAX_ROUTES, "node %s: %d routes",
+			   n->name, n->n_routes);
 		for (int k = 0; k < n->n_nics; k++) {
 			const struct node_nic *c = &n->nics[k];
 
@@ -128,7 +128,7 @@ static void check_model(void)
 				   "node %s NIC %d: %d addresses", n->name, k, c->n_addrs);
 			for (int a = 0; a < c->n_addrs; a++)
 				FUZZ_CHECK(terminated(c->addrs[a], sizeof(c->addrs[a])) &&
-						   c->addrs[a][0],
+					       c->addrs[a][0],
 					   "node %s NIC %d address %d", n->name, k, a);
 		}
 	}
@@ -143,13 +143,13 @@ static void check_json(int rc)
 
 	FUZZ_CHECK(o != NULL, "topo_cmd_json() failed");
 	FUZZ_CHECK(json_is_boolean(json_object_get(o, "ok")) &&
-			   json_is_true(json_object_get(o, "ok")) == (rc == 0),
+		       json_is_true(json_object_get(o, "ok")) == (rc == 0),
 		   "\"ok\" is not %s", rc == 0 ? "true" : "false");
 	e = json_object_get(o, "errors");
 	FUZZ_CHECK(json_is_array(e), "no \"errors\" array");
 	if (fuzz_strict())
-		FUZZ_CHECK(json_array_size(e) == (size_t)errs->n,
-			   "%zu of %d problems in the JSON", json_array_size(e), errs->n);
+		FUZZ_CHECK(json_array_size(e) == (size_t)errs->n, "%zu of %d problems in the JSON",
+			   json_array_size(e), errs->n);
 	s = json_dumps(o, JSON_COMPACT);
 	FUZZ_CHECK(s != NULL, "the JSON of vlab validate -j does not encode");
 	FUZZ_CHECK(fuzz_utf8_ok(s, strlen(s)), "the JSON is not valid UTF-8");
