@@ -30,24 +30,24 @@ static const char *const vhost_modes[] = {"client", "server", NULL};
 static const struct api_param p_none[] = {P_END};
 
 static const struct api_param p_name_net[] = {
-	P_NAME("name", 0, "NAME", "network name, 1-31 characters from A-Z a-z 0-9 _ . -"),
+	P_NAME("name", 0, "NAME", "network name: 1-31 of A-Z a-z 0-9 _ . -, not starting with . or -"),
 	P_END,
 };
 
 static const struct api_param p_network_add[] = {
-	P_NAME("name", 0, "NAME", "network name, 1-31 characters from A-Z a-z 0-9 _ . -"),
+	P_NAME("name", 0, "NAME", "network name: 1-31 of A-Z a-z 0-9 _ . -, not starting with . or -"),
 	{"vni", API_T_UINT, true, 1, API_VNI_MAX, NULL, "vni", -1, "N",
 	 "VXLAN network identifier, 1 to 16777215, unique"},
 	P_END,
 };
 
 static const struct api_param p_name_port[] = {
-	P_NAME("name", 0, "NAME", "port name, 1-31 characters from A-Z a-z 0-9 _ . -"),
+	P_NAME("name", 0, "NAME", "port name: 1-31 of A-Z a-z 0-9 _ . -, not starting with . or -"),
 	P_END,
 };
 
 static const struct api_param p_port_add[] = {
-	P_NAME("name", 0, "NAME", "port name, 1-31 characters from A-Z a-z 0-9 _ . -"),
+	P_NAME("name", 0, "NAME", "port name: 1-31 of A-Z a-z 0-9 _ . -, not starting with . or -"),
 	{"type", API_T_ENUM, true, 0, 0, port_type_names, "type", -1, "TYPE",
 	 "vhost-user, tap, af-packet, ring, null or pcap"},
 	{"network", API_T_NAME, true, 0, 0, NULL, "network", -1, "NET",
@@ -115,9 +115,11 @@ const struct api_port_type api_port_types[] = {
 	 "a guest's virtio NIC over a vhost-user socket"},
 	{"tap", API_PP_IFACE, 0, 0, "a TAP interface the switch creates"},
 	{"af-packet", API_PP_IFACE, API_PP_IFACE, 0, "an existing kernel interface (a veth)"},
-	{"ring", API_PP_DEVARGS, 0, API_MAX_ETHDEV, "a DPDK ring device (tests)"},
-	{"null", API_PP_DEVARGS, 0, API_MAX_ETHDEV, "a DPDK null device: a sink (benchmarks)"},
-	{"pcap", API_PP_DEVARGS, API_PP_DEVARGS, API_MAX_ETHDEV,
+	/* ring, null and pcap share one limit, API_MAX_ETHDEV, checked as the
+	 * device opens (DPDK's ethdev table holds them all) */
+	{"ring", API_PP_DEVARGS, 0, 0, "a DPDK ring device (tests)"},
+	{"null", API_PP_DEVARGS, 0, 0, "a DPDK null device: a sink (benchmarks)"},
+	{"pcap", API_PP_DEVARGS, API_PP_DEVARGS, 0,
 	 "a DPDK pcap device: frames from and to pcap files"},
 	{NULL},
 };
@@ -195,17 +197,23 @@ static int check_value(const struct api_param *p, json_t *v, char *msg, size_t l
 	switch (p->type) {
 	case API_T_NAME:
 	case API_T_IFNAME:
-		if (!json_is_string(v) || !(p->type == API_T_NAME ? api_name_ok(json_string_value(v))
-								 : api_ifname_ok(json_string_value(v)))) {
+	{
+		size_t max = p->type == API_T_NAME ? API_NAME_MAX : API_IFNAME_MAX;
+
+		if (!json_is_string(v)) {
+			snprintf(msg, len, "\"%s\" must be a name (a string)", p->key);
+			return -EINVAL;
+		}
+		if (!name_ok(json_string_value(v), max)) {
 			snprintf(msg, len,
-				 "\"%s\" must be a name of 1-%d characters from A-Z a-z 0-9 _ . - "
-				 "(got %s)",
-				 p->key, p->type == API_T_NAME ? API_NAME_MAX : API_IFNAME_MAX,
-				 json_is_string(v) ? shown(json_string_value(v), b, sizeof(b))
-						   : "a non-string");
+				 "\"%s\": name \"%s\" %s; use 1-%zu of A-Z a-z 0-9 _ . -, not "
+				 "starting with . or -",
+				 p->key, shown(json_string_value(v), b, sizeof(b)),
+				 name_problem(json_string_value(v), max), max);
 			return -EINVAL;
 		}
 		return 0;
+	}
 	case API_T_STRING:
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
 		    json_string_length(v) > p->max || strlen(json_string_value(v)) !=
@@ -289,7 +297,9 @@ int api_validate(const struct api_method *m, json_t *params, char *msg, size_t l
 			size_t off = (size_t)snprintf(msg, len, "%s: unknown parameter \"%s\"",
 						      m->name, shown(key, b, sizeof(b)));
 
-			if (m->params[0].key == NULL) {
+			if (off >= len) {
+				/* message already cut at len */
+			} else if (m->params[0].key == NULL) {
 				snprintf(msg + off, len - off, " (it takes none)");
 			} else {
 				off += (size_t)snprintf(msg + off, len - off, " (it takes");
@@ -297,7 +307,8 @@ int api_validate(const struct api_method *m, json_t *params, char *msg, size_t l
 					off += (size_t)snprintf(msg + off, len - off, "%s %s",
 								q == m->params ? "" : ",",
 								q->key);
-				snprintf(msg + off, len - off, ")");
+				if (off < len)
+					snprintf(msg + off, len - off, ")");
 			}
 			return -EINVAL;
 		}

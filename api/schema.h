@@ -124,7 +124,7 @@ struct api_port_type {
 	const char *name;    /* "vhost-user", ... */
 	unsigned int takes;  /* API_PP_* this type accepts */
 	unsigned int needs;  /* API_PP_* this type requires */
-	unsigned int limit;  /* most ports of this type (0: API_MAX_PORTS) */
+	unsigned int limit;  /* most ports of this type (0: no limit of its own) */
 	const char *summary; /* one line: what it is */
 };
 

@@ -141,7 +141,7 @@ int vmcmd_parse_nic(const char *spec, struct node_nic *nic, char *err, size_t er
 			if (strlen(val) == 0 || strlen(val) >= sizeof(nic->ifname) ||
 			    args_name(val, "--nic ifname", err, errlen) < 0) {
 				snprintf(err, errlen, "--nic ifname: \"%s\" must be 1-15 characters "
-					 "from A-Z a-z 0-9 _ . -", val);
+					 "from A-Z a-z 0-9 _ . -, not starting with . or -", val);
 				return -EINVAL;
 			}
 			snprintf(nic->ifname, sizeof(nic->ifname), "%s", val);

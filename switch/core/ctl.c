@@ -75,8 +75,11 @@ int ctl_post(void (*fn)(struct sw *sw, void *arg), void *arg)
 	*ctl.post_tail = r;
 	ctl.post_tail = &r->next;
 	pthread_mutex_unlock(&ctl.post_lock);
+	/* only a wake-up: the request is queued, the control loop also looks at
+	 * the queue on its next tick */
 	if (write(ctl.efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return -errno;
+		RTE_LOG(ERR, USER1, "control: cannot wake the control thread: %s\n",
+			strerror(errno));
 	return 0;
 }
 
@@ -233,16 +236,23 @@ char *ctl_handle_line(struct sw *sw, const char *line, size_t len)
 	return reply;
 }
 
-/* Closes the client idle the longest (no request, nothing to send, for
- * CTL_IDLE_EVICT_MS at least), so a new one can be served. */
+/* Closes the client quiet the longest (no complete request and no reply
+ * taken for CTL_IDLE_EVICT_MS at least, whatever it left half sent or
+ * unread), so a new one can be served. */
 static bool ctl_evict_idle(void)
 {
 	int victim = -1;
 
-	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
-		if (ctl.cl[i] && ctl_client_idle(ctl.cl[i], CTL_IDLE_EVICT_MS) &&
-		    (victim < 0 || ctl_client_tag(ctl.cl[i]) < ctl_client_tag(ctl.cl[victim])))
+	uint64_t quiet = 0;
+
+	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+		uint64_t q = ctl.cl[i] ? ctl_client_quiet_ms(ctl.cl[i]) : 0;
+
+		if (q >= CTL_IDLE_EVICT_MS && q > quiet) {
 			victim = i;
+			quiet = q;
+		}
+	}
 	if (victim < 0)
 		return false;
 	RTE_LOG(NOTICE, USER1, "control: all %d client slots taken; closing an idle one\n",
@@ -402,6 +412,7 @@ int ctl_run(struct sw *sw)
 
 		if (t >= next_tick) {
 			ctl_tick(sw, start);
+			ctl_run_posted(sw); /* in case a wake-up was lost */
 			ctl_accepting(true); /* a slot may have turned idle: look again */
 			next_tick = t + CTL_TICK_MS;
 		}

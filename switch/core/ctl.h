@@ -62,8 +62,8 @@ struct ctl_client *ctl_client_new(int fd, uint64_t tag);
 /* Closes the client's socket (leaving epfd's set unless epfd < 0) and frees it. */
 void ctl_client_free(struct ctl_client *c, int epfd);
 uint64_t ctl_client_tag(const struct ctl_client *c);
-/* True when the client sent nothing and had nothing to receive for idle_ms. */
-bool ctl_client_idle(const struct ctl_client *c, uint64_t idle_ms);
+/* Milliseconds since the client's last complete request or reply bytes taken. */
+uint64_t ctl_client_quiet_ms(const struct ctl_client *c);
 /* Serves one turn of the client: at most a bounded number of requests, at
  * most one read; *more when requests are left for another turn. -1 when the
  * client is done or gone (then free it). */

@@ -69,20 +69,14 @@ void ctl_client_free(struct ctl_client *c, int epfd)
 	free(c);
 }
 
-int ctl_client_fd(const struct ctl_client *c)
-{
-	return c->fd;
-}
-
 uint64_t ctl_client_tag(const struct ctl_client *c)
 {
 	return c->tag;
 }
 
-bool ctl_client_idle(const struct ctl_client *c, uint64_t idle_ms)
+uint64_t ctl_client_quiet_ms(const struct ctl_client *c)
 {
-	return c->out_len == c->out_off && c->in_len == c->in_off &&
-	       now_ms() - c->last_ms >= idle_ms;
+	return now_ms() - c->last_ms;
 }
 
 /* Makes room for `n` more bytes at the end of a buffer. */
@@ -111,6 +105,10 @@ static int queue(struct ctl_client *c, char *line)
 	if (line == NULL)
 		return -ENOMEM;
 	n = strlen(line);
+	if (n == 0) {
+		free(line);
+		return 0;
+	}
 	if (c->out_off > 0 && c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
 	if (grow(&c->out, &c->out_cap, c->out_len, n) < 0) {
@@ -172,10 +170,14 @@ static int fill(struct ctl_client *c)
  * line too long to be a request closes the connection after an error. */
 static const char *next_line(struct ctl_client *c, size_t *len)
 {
-	const char *start = c->in + c->in_off;
-	size_t avail = c->in_len - c->in_off;
-	const char *nl = memchr(start, '\n', avail);
-	size_t n = nl ? (size_t)(nl - start) : avail;
+	size_t avail = c->in_len - c->in_off, n;
+	const char *start, *nl;
+
+	if (avail == 0) /* c->in may not be allocated yet */
+		return NULL;
+	start = c->in + c->in_off;
+	nl = memchr(start, '\n', avail);
+	n = nl ? (size_t)(nl - start) : avail;
 
 	if (n > API_MAX_LINE) {
 		struct api_err err;

@@ -41,6 +41,7 @@ static void dp_build(const struct sw *sw, struct sw_dp *dp)
 		dp->members[dp->net_members[n].off + dp->net_members[n].n++] = (uint16_t)p;
 		dp->port_net[p] = n;
 		sp->ops->fill(sw, sp, &dp->port[p]);
+		dp->port[p].learn = sp->conf.mac_limit != 0;
 		if (dp->port[p].rxq_mask != 0) /* a port without a peer is not polled */
 			dp->rx[pmd][dp->n_rx[pmd]++] = (uint16_t)p;
 	}

@@ -8,6 +8,7 @@
 #define VLAB_DP_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -46,6 +47,7 @@ struct dp_port {
 	rte_spinlock_t *txlock;    /* per-queue locks when PMDs share a queue, else NULL */
 	uint32_t feat_in;          /* ingress features switched on (bit per dp_feature) */
 	uint32_t feat_out;         /* egress features switched on */
+	bool learn;                /* learn source MACs (false: mac_limit 0) */
 };
 
 /* A counter written by one thread (a PMD) and read by others: relaxed atomic

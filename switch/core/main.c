@@ -178,7 +178,7 @@ static int parse_args(int argc, char **argv, struct sw_opts *o, unsigned int *pm
 				return -EINVAL;
 			break;
 		case OPT_MACLIMIT:
-			if (parse_u32("--mac-limit", optarg, 0, 1u << 28, &o->mac_limit))
+			if (parse_u32("--mac-limit", optarg, 0, API_MAC_LIMIT_MAX, &o->mac_limit))
 				return -EINVAL;
 			break;
 		case OPT_FDBSIZE:

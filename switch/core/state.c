@@ -150,7 +150,11 @@ static void state_replay(struct sw *sw, json_t *arr, const char *method)
 		if (ctl_call(sw, method, params, &result, &err) < 0) {
 			RTE_LOG(ERR, USER1, "state: cannot restore %s entry %zu: %s\n", method, i,
 				err.msg);
-			if (strcmp(method, "port.add") == 0 && err.code != -EEXIST) {
+			/* a port that failed is kept for the next start, unless it
+			 * is the duplicate of one that came back */
+			if (strcmp(method, "port.add") == 0 &&
+			    sw_port_find(sw, json_string_value(json_object_get(params, "name"))
+						     ?: "") < 0) {
 				if (sw->unrestored == NULL)
 					sw->unrestored = json_array();
 				json_array_append(sw->unrestored, params);

@@ -298,7 +298,7 @@ static bool fdb_other_copy(const struct fdb *fdb, uint64_t key, const struct fdb
  * -ENOSPC. */
 static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 {
-	uint32_t b = fdb_hash(key) & fdb->bucket_mask;
+	uint32_t b = fdb_hash(key) & fdb->bucket_mask, passed = 0;
 
 	for (int p = 0; p < FDB_MAX_PROBE; p++) {
 		uint32_t bi = (b + p) & fdb->bucket_mask;
@@ -309,13 +309,13 @@ static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 			uint64_t k = atomic_load_explicit(&sl->key, memory_order_relaxed), zero = 0;
 
 			if (k == key)
-				return -EEXIST;
+				goto out_exists;
 			if (k != 0 ||
 			    !atomic_compare_exchange_strong_explicit(&sl->key, &k, key,
 								     memory_order_seq_cst,
 								     memory_order_relaxed)) {
 				if (k == key)
-					return -EEXIST;
+					goto out_exists;
 				continue;
 			}
 			/* the control thread may have made it static in between */
@@ -324,7 +324,12 @@ static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 				atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
 				return -EEXIST;
 			}
+			/* published: counted from now on (a learned entry also
+			 * for its port), until whoever frees it uncounts it */
 			atomic_fetch_add_explicit(&fdb->count, 1, memory_order_relaxed);
+			if (!(val & VAL_STATIC))
+				atomic_fetch_add_explicit(&fdb->port_count[val_port(val)], 1,
+							  memory_order_relaxed);
 			if (fdb_other_copy(fdb, key, sl)) {
 				/* another writer got there too: give ours back, unless
 				 * the control thread took or removed it meanwhile */
@@ -336,6 +341,10 @@ static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 					fdb_free_key(fdb, sl, key);
 					atomic_fetch_sub_explicit(&fdb->count, 1,
 								  memory_order_relaxed);
+					if (!(val & VAL_STATIC))
+						atomic_fetch_sub_explicit(
+							&fdb->port_count[val_port(val)], 1,
+							memory_order_relaxed);
 				}
 				return -EEXIST;
 			}
@@ -344,9 +353,14 @@ static int fdb_insert(struct fdb *fdb, uint64_t key, uint64_t val)
 		/* full: lookups of keys homed here must look further, so count
 		 * this key here before it lands further on */
 		atomic_fetch_add_explicit(&fdb->ovf[bi], 1, memory_order_release);
+		passed++;
 	}
-	ovf_add(fdb, b, FDB_MAX_PROBE, -1);
+	ovf_add(fdb, b, passed, -1);
 	return -ENOSPC;
+
+out_exists:
+	ovf_add(fdb, b, passed, -1); /* it never landed beyond them */
+	return -EEXIST;
 }
 
 static bool fdb_port_room(struct fdb *fdb, uint16_t port)
@@ -397,23 +411,38 @@ enum fdb_learn_result fdb_learn(struct fdb *fdb, uint16_t net, uint64_t mac, uin
 		return FDB_LEARN_REFRESHED;
 	if (rc < 0)
 		return FDB_LEARN_FULL;
-	atomic_fetch_add_explicit(&fdb->port_count[port], 1, memory_order_relaxed);
 	return FDB_LEARN_NEW;
 }
 
-/* Control thread: removes the entry in `sl` whose key is `key`. */
-static void fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl)
+/* Control thread: removes the entry of `key` in `sl`, whose value was seen
+ * as `v`. With `retry`, whatever value it has now (a PMD may have refreshed
+ * it); without, only if it still is `v` (aging decided on that value).
+ * False when the entry was not removed: it changed, or a writer gave the
+ * slot back or reused it meanwhile. */
+static bool fdb_remove_slot(struct fdb *fdb, struct fdb_slot *sl, uint64_t key, uint64_t v,
+			    bool retry)
 {
-	uint64_t old = atomic_exchange_explicit(&sl->val, 0, memory_order_acq_rel);
+	while (!atomic_compare_exchange_strong_explicit(&sl->val, &v, 0, memory_order_acq_rel,
+							memory_order_acquire))
+		if (!retry || !(v & VAL_VALID))
+			return false;
+	if (!(v & VAL_VALID))
+		return false;
+	if (atomic_load_explicit(&sl->key, memory_order_acquire) != key) {
+		uint64_t zero = 0; /* another key's entry now: leave it be */
 
-	fdb_free_key(fdb, sl, atomic_load_explicit(&sl->key, memory_order_relaxed));
+		atomic_compare_exchange_strong_explicit(&sl->val, &zero, v, memory_order_release,
+							memory_order_relaxed);
+		return false;
+	}
+	fdb_free_key(fdb, sl, key);
 	atomic_fetch_sub_explicit(&fdb->count, 1, memory_order_relaxed);
 	fdb_changed(fdb);
-	if ((old & VAL_VALID) && !(old & VAL_STATIC))
-		atomic_fetch_sub_explicit(&fdb->port_count[val_port(old)], 1,
-					  memory_order_relaxed);
-	else if ((old & VAL_VALID) && (old & VAL_STATIC))
-		fdb->port_static[val_port(old)]--;
+	if (!(v & VAL_STATIC))
+		atomic_fetch_sub_explicit(&fdb->port_count[val_port(v)], 1, memory_order_relaxed);
+	else
+		fdb->port_static[val_port(v)]--;
+	return true;
 }
 
 /* Control thread: removes learned copies of `key` beside the static one
@@ -436,7 +465,7 @@ static void fdb_remove_copies(struct fdb *fdb, uint64_t key, uint64_t nv)
 			if (v == nv && !kept)
 				kept = true;
 			else if (v & VAL_VALID)
-				fdb_remove_slot(fdb, sl);
+				fdb_remove_slot(fdb, sl, key, v, true);
 		}
 	}
 }
@@ -493,7 +522,8 @@ int fdb_del_static(struct fdb *fdb, uint16_t net, uint64_t mac)
 	sl = fdb_find(fdb, fdb_key(net, mac), &v);
 	if (sl == NULL || !(v & VAL_STATIC))
 		return -ENOENT;
-	fdb_remove_slot(fdb, sl);
+	/* a static entry changes only here (control thread) */
+	fdb_remove_slot(fdb, sl, fdb_key(net, mac), v, false);
 	return 0;
 }
 
@@ -524,10 +554,9 @@ uint32_t fdb_age(struct fdb *fdb, uint32_t now, uint32_t max_age, uint32_t nslot
 		uint64_t v = atomic_load_explicit(&sl->val, memory_order_acquire);
 		if (!(v & VAL_VALID) || (v & VAL_STATIC))
 			continue;
-		if ((int32_t)(now - val_seen(v)) > (int32_t)max_age) {
-			fdb_remove_slot(fdb, sl);
+		if ((int32_t)(now - val_seen(v)) > (int32_t)max_age &&
+		    fdb_remove_slot(fdb, sl, k, v, false))
 			removed++;
-		}
 	}
 	return removed;
 }
@@ -557,8 +586,8 @@ uint32_t fdb_flush(struct fdb *fdb, int net, int port, bool with_static)
 			continue;
 		if (port >= 0 && val_port(v) != port)
 			continue;
-		fdb_remove_slot(fdb, sl);
-		removed++;
+		/* whatever its timestamp has become since (a PMD refreshed it) */
+		removed += fdb_remove_slot(fdb, sl, k, v, true);
 	}
 	return removed;
 }

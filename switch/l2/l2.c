@@ -55,8 +55,8 @@ void l2_decide(struct l2_pmd *l2, struct fdb *fdb, const struct sw_dp *dp, uint1
 			m->out = l2->last[in].out;
 			continue;
 		}
-		learn = m->src != l2->learnt[in].src || now != l2->learnt[in].now ||
-			gen != l2->learnt[in].gen;
+		learn = dp->port[in].learn && (m->src != l2->learnt[in].src || now != l2->learnt[in].now ||
+			gen != l2->learnt[in].gen);
 		fwd_decide(fdb, dp->port_net, net, in, m->dst, m->src, m->len, now, learn, &res);
 		if (learn && res.action != FWD_DROP &&
 		    (res.learn == FDB_LEARN_REFRESHED || res.learn == FDB_LEARN_NEW ||

@@ -30,7 +30,7 @@
 
 #define AFP_RX_FRAMES 128 /* receive ring slots */
 #define AFP_MIN_FRAME 2048
-#define AFP_MAX_SEGS  8 /* segments of one mbuf sent without linearising */
+#define AFP_MAX_SEGS  40 /* segments of a frame sent as is (64 KB of 2 KB buffers) */
 #define AFP_SNDBUF    (1 << 20)
 
 struct afp_dev {
@@ -82,10 +82,8 @@ static uint16_t afp_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 			goto next;
 		}
 		m = rte_pktmbuf_alloc(mp);
-		if (unlikely(m == NULL)) {
-			ctr_add(&d->rx_nombuf, 1); /* the frame stays: the ring fills and the kernel counts */
-			break;
-		}
+		if (unlikely(m == NULL))
+			break; /* the frame stays: if the ring fills, the kernel counts */
 		if (st & TP_STATUS_CSUMNOTREADY)
 			csum_complete(data, len);
 		if (st & TP_STATUS_VLAN_VALID) {
@@ -120,9 +118,9 @@ static uint16_t afp_tx(const struct dp_port *p, uint16_t q, struct rte_mbuf **pk
 	const struct afp_dev *d = p->dev;
 	struct mmsghdr msg[SW_BURST];
 	struct iovec iov[SW_BURST][AFP_MAX_SEGS];
-	uint16_t sent = 0, end = n;
+	uint16_t sent = 0, end = kif_sendable(pkts, n, AFP_MAX_SEGS); /* the rest: tx_failed */
 
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < end; i++) {
 		msg[i] = (struct mmsghdr){0};
 		msg[i].msg_hdr.msg_iov = iov[i];
 		msg[i].msg_hdr.msg_iovlen = kif_iov(pkts[i], iov[i], AFP_MAX_SEGS);
@@ -165,13 +163,14 @@ static int afp_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	const char *name = sp->conf.name;
 	struct tpacket_req req = {0};
 	struct sockaddr_ll sll = {0};
-	int ver = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF, mtu;
+	int ver = TPACKET_V2, one = 1, sndbuf = AFP_SNDBUF, mtu, rc;
 	uint32_t block;
 	struct afp_dev *d;
 
 	d = rte_zmalloc("afp_dev", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL)
 		return api_fail(err, -ENOMEM, "port \"%s\": out of memory", name);
+	d->fd = -1;
 	rte_spinlock_init(&d->txlock[0]);
 	d->ifindex = (int)if_nametoindex(sp->conf.iface);
 	if (d->ifindex == 0)
@@ -218,8 +217,9 @@ static int afp_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	sll.sll_ifindex = d->ifindex;
 	if (bind(d->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		return afp_fail(d, name, "bind to its interface", errno, err);
-	if (kif_set_up(sp->conf.iface, true) < 0)
-		return afp_fail(d, name, "bring its interface up", errno, err);
+	rc = kif_set_up(sp->conf.iface, true);
+	if (rc < 0)
+		return afp_fail(d, name, "bring its interface up", -rc, err);
 	sp->dev = d;
 	return 0;
 }

@@ -117,3 +117,43 @@ int devargs_check(const char *type, const char *devargs, char *msg, size_t len)
 		return bad(msg, len, "devargs infinite_rx=1 needs rx_pcap=FILE%s%s", "", "");
 	return 0;
 }
+
+bool devargs_value(const char *devargs, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *kv = devargs; kv && *kv; kv = strchr(kv, ',') ? strchr(kv, ',') + 1 : NULL) {
+		const char *end = strchr(kv, ',');
+		size_t vlen;
+
+		if (strncmp(kv, key, klen) != 0 || kv[klen] != '=')
+			continue;
+		vlen = (end ? (size_t)(end - kv) : strlen(kv)) - klen - 1;
+		if (vlen >= len)
+			return false;
+		memcpy(out, kv + klen + 1, vlen);
+		out[vlen] = '\0';
+		return true;
+	}
+	return false;
+}
+
+const char *devargs_pcap_head_problem(const unsigned char *head, size_t n)
+{
+	static const unsigned char magic[][4] = {
+		{0xd4, 0xc3, 0xb2, 0xa1}, /* microseconds, little endian */
+		{0xa1, 0xb2, 0xc3, 0xd4}, /* microseconds, big endian */
+		{0x4d, 0x3c, 0xb2, 0xa1}, /* nanoseconds, little endian */
+		{0xa1, 0xb2, 0x3c, 0x4d}, /* nanoseconds, big endian */
+	};
+
+	if (n < 24) /* the global header */
+		return "is not a pcap file (shorter than a pcap header)";
+	for (size_t i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (memcmp(head, magic[i], 4) == 0)
+			return NULL;
+	if (memcmp(head, "\x0a\x0d\x0d\x0a", 4) == 0)
+		return "is a pcapng file; the pcap port reads classic pcap (convert it with "
+		       "editcap -F pcap)";
+	return "is not a pcap file";
+}

@@ -9,6 +9,7 @@
 #ifndef VLAB_DEVARGS_H
 #define VLAB_DEVARGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DEVARGS_NULL_SIZE_MAX 2048 /* bytes of a packet buffer's data room */
@@ -17,5 +18,15 @@
  * ("ring", "null" or "pcap"). 0, or -EINVAL with a message naming the key
  * and what is allowed in `msg`. */
 int devargs_check(const char *type, const char *devargs, char *msg, size_t len);
+
+/* Copies the value of `key` in checked `devargs` into `out` (`len` bytes);
+ * true when the key is there and its value fits. */
+bool devargs_value(const char *devargs, const char *key, char *out, size_t len);
+
+/* The problem with the first bytes `head` (`n` of them) of a file as a pcap
+ * capture file ("is not a pcap file", "is too short..."), or NULL when they
+ * start one: classic pcap in either byte order, with micro- or nanosecond
+ * times. */
+const char *devargs_pcap_head_problem(const unsigned char *head, size_t n);
 
 #endif

@@ -6,7 +6,11 @@
  * Threads: open/close/fill/link/dev_drops on the control thread; eth_rx on
  * the PMD polling the port, eth_tx on PMDs (one at a time per queue). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -76,6 +80,69 @@ static void eth_remove_new(const bool *had)
 	}
 }
 
+/* Reads the first bytes of `path` into `head`: how many, or a negative errno
+ * (-EISDIR and such for what is not a regular file). */
+static ssize_t eth_file_head(const char *path, unsigned char *head, size_t len)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	n = read(fd, head, len);
+	n = n < 0 ? -errno : n;
+	close(fd);
+	return n;
+}
+
+/* A pcap port reads rx_pcap, which must be a pcap file, and truncates
+ * tx_pcap, which must therefore be new, empty or a pcap file already: a
+ * request never makes the switch overwrite some other file. */
+static int eth_pcap_files_check(const char *devargs, char *why, size_t len)
+{
+	unsigned char head[24];
+	char path[256];
+	const char *problem;
+	ssize_t n;
+
+	if (devargs_value(devargs, "rx_pcap", path, sizeof(path))) {
+		n = eth_file_head(path, head, sizeof(head));
+		if (n == -ENOENT)
+			problem = "does not exist";
+		else if (n == -EISDIR)
+			problem = "is not a regular file";
+		else if (n < 0)
+			problem = strerror((int)-n);
+		else
+			problem = devargs_pcap_head_problem(head, (size_t)n);
+		if (problem) {
+			snprintf(why, len, "rx_pcap %.100s %s", path, problem);
+			return -EINVAL;
+		}
+	}
+	if (devargs_value(devargs, "tx_pcap", path, sizeof(path))) {
+		n = eth_file_head(path, head, sizeof(head));
+		if (n == -ENOENT || n == 0)
+			return 0;
+		problem = n == -EISDIR ? "is not a regular file"
+			  : n < 0      ? strerror((int)-n)
+				       : devargs_pcap_head_problem(head, (size_t)n);
+		if (problem) {
+			snprintf(why, len,
+				 "tx_pcap %.100s exists and %s; the port would overwrite it (name a "
+				 "new file)",
+				 path, problem);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int eth_open(struct sw *sw, uint16_t slot, struct api_err *err)
 {
 	struct sw_port *sp = &sw->port[slot];
@@ -92,6 +159,8 @@ static int eth_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	uint16_t id;
 
 	if (devargs_check(sp->ops->type, sp->conf.devargs, why, sizeof(why)) < 0)
+		return api_fail(err, -EINVAL, "port \"%s\": %s", name, why);
+	if (!strcmp(sp->ops->type, "pcap") && eth_pcap_files_check(sp->conf.devargs, why, sizeof(why)) < 0)
 		return api_fail(err, -EINVAL, "port \"%s\": %s", name, why);
 	d = rte_zmalloc("eth_dev", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL)

@@ -38,12 +38,12 @@ int kif_set_up(const char *ifname, bool up)
 	short want;
 
 	if (kif_ioctl(ifname, SIOCGIFFLAGS, &ifr) < 0)
-		return -1;
+		return -errno;
 	want = up ? (short)(ifr.ifr_flags | IFF_UP) : (short)(ifr.ifr_flags & ~IFF_UP);
 	if (want == ifr.ifr_flags)
 		return 0;
 	ifr.ifr_flags = want;
-	return kif_ioctl(ifname, SIOCSIFFLAGS, &ifr);
+	return kif_ioctl(ifname, SIOCSIFFLAGS, &ifr) < 0 ? -errno : 0;
 }
 
 bool kif_is_up(const char *ifname)

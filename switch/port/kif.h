@@ -45,8 +45,8 @@ static inline int kif_copy_in(struct rte_mempool *mp, struct rte_mbuf *m, const 
 	return 0;
 }
 
-/* Fills iov[] with the segments of `m`; returns how many (at most max; a
- * longer chain is cut, which the kernel then rejects or truncates). */
+/* Fills iov[] with the segments of `m`; returns how many (at most max:
+ * callers first keep longer chains out with kif_sendable()). */
 static inline size_t kif_iov(const struct rte_mbuf *m, struct iovec *iov, size_t max)
 {
 	size_t n = 0;
@@ -56,6 +56,23 @@ static inline size_t kif_iov(const struct rte_mbuf *m, struct iovec *iov, size_t
 		iov[n].iov_len = m->data_len;
 	}
 	return n;
+}
+
+/* Moves the packets of more than `max_segs` segments behind the others
+ * (they cannot be described to the kernel whole); returns how many come
+ * first, those that can. */
+static inline uint16_t kif_sendable(struct rte_mbuf **pkts, uint16_t n, uint16_t max_segs)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		if (pkts[i]->nb_segs <= max_segs) {
+			struct rte_mbuf *t = pkts[k];
+
+			pkts[k++] = pkts[i];
+			pkts[i] = t;
+		}
+	return k;
 }
 
 /* Swaps packets i and j with their messages. */
@@ -72,7 +89,7 @@ static inline void kif_swap(struct rte_mbuf **pkts, struct mmsghdr *msg, uint16_
 
 /* Control thread: the MTU of `ifname`, or -errno. */
 int kif_mtu(const char *ifname);
-/* Control thread: sets IFF_UP (or clears it). 0 or -1 with errno. */
+/* Control thread: sets IFF_UP (or clears it). 0 or -errno. */
 int kif_set_up(const char *ifname, bool up);
 /* Control thread: whether `ifname` exists and is up (carrier or not: a veth
  * whose peer is down still takes frames). */

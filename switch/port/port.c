@@ -14,6 +14,9 @@
 
 #include "ctl.h"
 
+_Static_assert(SW_MAX_PORTS == API_MAX_PORTS, "the schema states the switch's port limit");
+_Static_assert(SW_MAX_NETS == API_MAX_NETS, "the schema states the switch's network limit");
+
 static const struct port_ops *const port_types[] = {
 	&port_vhost_ops, &port_tap_ops,  &port_afpacket_ops,
 	&port_ring_ops,  &port_null_ops, &port_pcap_ops,
@@ -269,6 +272,7 @@ bool sw_port_unrestored_in(const struct sw *sw, uint16_t net, const char **name)
 /* A free slot, or -ENOSPC with the limit that was hit in `err`. */
 static int port_slot(const struct sw *sw, const struct port_ops *ops, struct api_err *err)
 {
+	const struct api_port_type *type = api_port_type_find(ops->type);
 	unsigned int same = 0;
 	int slot = -1;
 
@@ -283,9 +287,9 @@ static int port_slot(const struct sw *sw, const struct port_ops *ops, struct api
 	if (slot < 0)
 		return api_fail(err, -ENOSPC, "too many ports (at most %d per switch)",
 				SW_MAX_PORTS);
-	if (ops->max_ports && same >= ops->max_ports)
+	if (type->limit && same >= type->limit)
 		return api_fail(err, -ENOSPC, "too many %s ports (at most %u per switch: %s)",
-				ops->type, ops->max_ports, ops->limit_why);
+				ops->type, type->limit, ops->limit_why);
 	return slot;
 }
 
@@ -319,6 +323,7 @@ static int port_add(struct sw *sw, json_t *params, json_t **result, struct api_e
 		sw->n_ports--;
 		sw->net[np.net].n_ports--;
 		np.ops->close(sw, (uint16_t)slot);
+		sw->port[slot].dev = NULL;
 		return api_fail(err, -ENOMEM, "out of memory publishing port \"%s\"",
 				np.conf.name);
 	}

@@ -20,8 +20,7 @@
 
 struct port_ops {
 	const char *type;       /* API name, e.g. "vhost-user" */
-	uint16_t max_ports;     /* most ports of this type at once (0: SW_MAX_PORTS) */
-	const char *limit_why;  /* what sets max_ports, for the error message */
+	const char *limit_why;  /* what sets the type's limit in the schema, for the error */
 	/* Opens the device for sw->port[slot] (conf and net already set): sets
 	 * sp->dev. 0, or a negative errno with `err` filled in. */
 	int (*open)(struct sw *sw, uint16_t slot, struct api_err *err);

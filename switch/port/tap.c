@@ -24,12 +24,15 @@
 #include "port.h"
 
 #define TAP_MAX_FRAME 65550 /* what the tun driver may hand over at most */
-#define TAP_MAX_SEGS  8
+#define TAP_MAX_SEGS  40
+#define TAP_IDLE_SKIP 8 /* polls skipped after an empty read (a read is a syscall) */
 
 struct tap_dev {
 	int fd;
-	/* PMD polling the port: the tail of frames longer than one mbuf */
+	/* PMD polling the port: the tail of frames longer than one mbuf, and
+	 * polls to skip after an empty read */
 	uint8_t *spill;
+	uint16_t skip;
 	struct sw_ctr rx_nombuf;
 	rte_spinlock_t txlock[1];
 };
@@ -40,16 +43,18 @@ static uint16_t tap_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 	struct tap_dev *d = p->dev;
 	uint16_t got = 0;
 
+	if (d->skip > 0) {
+		d->skip--;
+		return 0;
+	}
 	while (got < n) {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 		struct iovec iov[2];
 		uint16_t room;
 		ssize_t r;
 
-		if (unlikely(m == NULL)) {
-			ctr_add(&d->rx_nombuf, 1);
-			break;
-		}
+		if (unlikely(m == NULL))
+			break; /* the frame waits in the driver's queue */
 		room = rte_pktmbuf_tailroom(m);
 		iov[0].iov_base = rte_pktmbuf_mtod(m, void *);
 		iov[0].iov_len = room;
@@ -58,6 +63,8 @@ static uint16_t tap_rx(const struct dp_port *p, struct rte_mempool *mp, struct r
 		r = readv(d->fd, iov, 2);
 		if (r <= 0) {
 			rte_pktmbuf_free(m);
+			if (got == 0)
+				d->skip = TAP_IDLE_SKIP;
 			break;
 		}
 		if (r <= room) {
@@ -82,6 +89,7 @@ static uint16_t tap_tx(const struct dp_port *p, uint16_t q, struct rte_mbuf **pk
 	const struct tap_dev *d = p->dev;
 	uint16_t sent = 0;
 
+	n = kif_sendable(pkts, n, TAP_MAX_SEGS); /* the rest: tx_failed */
 	while (sent < n) {
 		struct iovec iov[TAP_MAX_SEGS];
 		size_t k = kif_iov(pkts[sent], iov, TAP_MAX_SEGS);
@@ -103,8 +111,10 @@ static int tap_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	int e;
 
 	d = rte_zmalloc("tap_dev", sizeof(*d), RTE_CACHE_LINE_SIZE);
-	if (d != NULL)
+	if (d != NULL) {
+		d->fd = -1;
 		d->spill = rte_malloc("tap_spill", TAP_MAX_FRAME, 0);
+	}
 	if (d == NULL || d->spill == NULL) {
 		if (d != NULL)
 			rte_free(d);
@@ -121,8 +131,11 @@ static int tap_open(struct sw *sw, uint16_t slot, struct api_err *err)
 	if (ioctl(d->fd, TUNSETIFF, &ifr) < 0)
 		goto fail;
 	what = "bring the tap interface up";
-	if (kif_set_up(sp->conf.iface, true) < 0)
+	e = kif_set_up(sp->conf.iface, true);
+	if (e < 0) {
+		errno = -e;
 		goto fail;
+	}
 	sp->dev = d;
 	return 0;
 

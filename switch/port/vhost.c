@@ -31,8 +31,9 @@
 #include "port.h"
 
 /* The vhost library watches at most 1024 file descriptors (one per
- * connection, one per server socket) and 1024 devices. */
-#define VHOST_MAX_PORTS 1000
+ * connection, one more per server-mode socket, one of its own) and 1024
+ * devices. */
+#define VHOST_MAX_FDS   1020
 #define VHOST_MAX_QP    64 /* queue pairs used per device (rxq_mask is 64 bits) */
 /* virtqueues of queue pair q: 2q is the guest's receive ring (the switch
  * enqueues), 2q + 1 its transmit ring (the switch dequeues) */
@@ -45,11 +46,13 @@ struct vhost_dev {
 	char path[108];
 	/* control thread */
 	int vid;            /* -1: no device */
+	int mask_vid;       /* the device the masks below were seen on */
 	uint64_t rx_qp;     /* queue pairs whose guest TX ring is enabled */
 	uint64_t tx_qp;     /* queue pairs whose guest RX ring is enabled */
 	uint16_t rx_next;   /* PMD (the one polling the port): queue pair to poll first */
 	rte_spinlock_t txlock[2 * VHOST_MAX_QP];
 	/* under vhost_lock */
+	int live_vid;       /* the device the library runs on this socket, -1: none */
 	bool closing;
 	uint32_t destroy_seq;  /* destroy callbacks waiting */
 	uint32_t destroy_done; /* ... and handled by the control thread */
@@ -119,7 +122,9 @@ static void vhost_event(struct sw *sw, void *arg)
 		goto out; /* the port went away; its close released any waiter */
 	switch (e->type) {
 	case VHOST_EV_NEW:
-		d->vid = e->vid;
+		if (d->mask_vid != e->vid) /* no ring state seen for this device yet */
+			d->rx_qp = d->tx_qp = 0;
+		d->mask_vid = d->vid = e->vid;
 		RTE_LOG(INFO, USER1, "port \"%s\": guest connected (%s)\n", sp->conf.name,
 			d->path);
 		break;
@@ -129,6 +134,10 @@ static void vhost_event(struct sw *sw, void *arg)
 
 		if (qp >= VHOST_MAX_QP)
 			goto out;
+		if (e->vid != d->mask_vid) { /* a new connection: its rings only */
+			d->rx_qp = d->tx_qp = 0;
+			d->mask_vid = e->vid;
+		}
 		if (e->enable)
 			*mask |= 1ull << qp;
 		else
@@ -141,7 +150,10 @@ static void vhost_event(struct sw *sw, void *arg)
 		break;
 	}
 	case VHOST_EV_DESTROY:
+		if (e->vid != d->vid)
+			break; /* not the device the datapath uses */
 		d->vid = -1;
+		d->mask_vid = -1;
 		d->rx_qp = d->tx_qp = 0;
 		RTE_LOG(INFO, USER1, "port \"%s\": guest disconnected\n", sp->conf.name);
 		break;
@@ -196,7 +208,11 @@ static int vhost_new_device(int vid)
 
 	pthread_mutex_lock(&vhost_lock);
 	d = vhost_dev_of(vid);
-	if (d != NULL && !d->closing) {
+	if (d != NULL && !d->closing && d->live_vid >= 0 && d->live_vid != vid) {
+		/* a server-mode socket takes one peer at a time */
+		RTE_LOG(ERR, USER1, "%s: a second peer connected; refused\n", d->path);
+	} else if (d != NULL && !d->closing) {
+		d->live_vid = vid;
 		/* the switch polls: guests need not kick it */
 		for (uint16_t q = 0; q < rte_vhost_get_vring_num(vid); q++)
 			rte_vhost_enable_guest_notification(vid, q, 0);
@@ -229,8 +245,9 @@ static void vhost_destroy_device(int vid)
 
 	pthread_mutex_lock(&vhost_lock);
 	d = vhost_dev_of(vid);
-	if (d == NULL || d->closing)
-		goto out;
+	if (d == NULL || d->closing || d->live_vid != vid)
+		goto out; /* not the device the port runs */
+	d->live_vid = -1;
 	seq = ++d->destroy_seq;
 	if (vhost_post(d, (struct vhost_ev){.type = VHOST_EV_DESTROY, .vid = vid, .seq = seq}) <
 	    0) {
@@ -291,14 +308,23 @@ static int vhost_open(struct sw *sw, uint16_t slot, struct api_err *err)
 		(1ull << VIRTIO_NET_F_GUEST_ECN) | (1ull << VIRTIO_NET_F_GUEST_UFO);
 	struct vhost_dev *d;
 	const char *step;
+	unsigned int fds = sp->conf.server ? 2 : 1;
 	int rc;
 
+	for (int p = 0; p < SW_MAX_PORTS; p++)
+		if (sw->port[p].used && sw->port[p].ops == &port_vhost_ops)
+			fds += sw->port[p].conf.server ? 2 : 1;
+	if (fds > VHOST_MAX_FDS)
+		return api_fail(err, -ENOSPC,
+				"port \"%s\": too many vhost-user ports (the vhost library watches "
+				"at most %d sockets; a server-mode port takes two)",
+				sp->conf.name, VHOST_MAX_FDS);
 	d = rte_zmalloc("vhost_dev", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL)
 		return api_fail(err, -ENOMEM, "port \"%s\": out of memory", sp->conf.name);
 	d->slot = slot;
 	d->gen = sp->gen;
-	d->vid = -1;
+	d->vid = d->mask_vid = d->live_vid = -1;
 	snprintf(d->path, sizeof(d->path), "%s", sp->conf.path);
 	for (unsigned int q = 0; q < 2 * VHOST_MAX_QP; q++)
 		rte_spinlock_init(&d->txlock[q]);
@@ -391,7 +417,6 @@ static void vhost_status(const struct sw_port *sp, json_t *o)
 
 const struct port_ops port_vhost_ops = {
 	.type = "vhost-user",
-	.max_ports = VHOST_MAX_PORTS,
 	.limit_why = "DPDK's vhost library watches at most 1024 sockets",
 	.open = vhost_open,
 	.close = vhost_close,

@@ -5,7 +5,8 @@ larger than a packet buffer) or leaked a device per request (net_ring's
 nodeaction) are refused with a message naming the key; 40 such requests
 leave room for the next valid port; and a state file that holds such a port
 (saved by an older switch, or edited by hand) does not crash a start: the
-port is kept as "failed"."""
+port is kept as "failed". A pcap port reads only pcap files and never
+overwrites a file that is not one."""
 import json
 import os
 import sys
@@ -40,6 +41,29 @@ def main():
     for k in range(40):
         refused(sw, 'r%d' % k, 'ring', 'nodeaction=leak%d:0:CREATE' % k, 'no devargs')
     refused(sw, 'cap', 'pcap', 'iface=lo', 'iface')
+    # pcap files: rx_pcap must be a classic pcap file; tx_pcap, which the
+    # port truncates, must be new, empty or a pcap file already
+    missing = os.path.join(tmp, 'missing.pcap')
+    refused(sw, 'cap', 'pcap', 'rx_pcap=' + missing, 'does not exist')
+    text = os.path.join(tmp, 'notes.txt')
+    with open(text, 'w') as f:
+        f.write('precious notes, not a capture\n' * 4)
+    refused(sw, 'cap', 'pcap', 'rx_pcap=' + text, 'is not a pcap file')
+    refused(sw, 'cap', 'pcap', 'tx_pcap=' + text, 'would overwrite it')
+    with open(text) as f:
+        check_eq('a file named as tx_pcap', 'precious notes, not a capture\n' * 4, f.read())
+    ng = os.path.join(tmp, 'in.pcapng')
+    with open(ng, 'wb') as f:
+        f.write(b'\x0a\x0d\x0d\x0a' + bytes(28))
+    refused(sw, 'cap', 'pcap', 'rx_pcap=' + ng, 'editcap -F pcap')
+    refused(sw, 'cap', 'pcap', 'rx_pcap=' + tmp, 'not a regular file')
+    out = os.path.join(tmp, 'out.pcap')
+    sw.port_add('cap', 'pcap', NET, devargs='tx_pcap=' + out)
+    sw.port_del('cap')
+    check(os.path.exists(out), 'a pcap port with a new tx_pcap did not create it')
+    # the file it wrote is a pcap file, so it may be named again
+    sw.port_add('cap', 'pcap', NET, devargs='tx_pcap=' + out)
+    sw.port_del('cap')
     check(sw.alive(), 'the switch died on refused devargs')
     # the ethdev table is still free: valid ports are added
     sw.port_add('z0', 'null', NET)

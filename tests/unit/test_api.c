@@ -176,7 +176,7 @@ static void test_validate(void **state)
 	expect_invalid("network.add", "{\"name\":\"lan1\"}", "needs \"vni\"");
 	expect_invalid("network.add", "{\"name\":\"lan1\",\"vni\":16777216}", "1 to 16777215");
 	expect_invalid("network.add", "{\"name\":\"lan1\",\"vni\":\"7\"}", "integer");
-	expect_invalid("network.add", "{\"name\":\"-x\",\"vni\":7}", "name of 1-31");
+	expect_invalid("network.add", "{\"name\":\"-x\",\"vni\":7}", "starts with . or -; use 1-31 of");
 	expect_invalid("network.add", "{\"name\":\"a\",\"vni\":1,\"vnl\":2}",
 		       "unknown parameter \"vnl\" (it takes name, vni)");
 	expect_valid("port.add", "{\"name\":\"p\",\"type\":\"vhost-user\",\"network\":\"n\","
@@ -194,7 +194,7 @@ static void test_validate(void **state)
 	expect_invalid("port.add",
 		       "{\"name\":\"p\",\"type\":\"af-packet\",\"network\":\"n\","
 		       "\"iface\":\"sixteen-chars-xx\"}",
-		       "1-15 characters");
+		       "must be 1 to 15 characters");
 	expect_valid("fdb.add_static", "{\"network\":\"n\",\"mac\":\"52:54:00:00:00:01\","
 				       "\"port\":\"p\"}");
 	expect_invalid("fdb.add_static", "{\"network\":\"n\",\"mac\":\"52:54:00:00:00\","
@@ -205,7 +205,7 @@ static void test_validate(void **state)
 	expect_invalid("network.del",
 		       "{\"name\":\"a\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
 		       "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}",
-		       "...)");
+		       "\u00e9...\" must be 1 to 31");
 	assert_null(api_method_find("fdb.add-static"));
 	/* every method's parameters are consistent: options and positions unique */
 	for (const struct api_method *m = api_methods; m->name; m++)
@@ -247,6 +247,19 @@ static void test_utf8_and_nul(void **state)
 	snprintf(s, sizeof(s), "\xe2\x82\xac ok"); /* euro sign */
 	api_utf8_clean(s);
 	assert_string_equal(s, "\xe2\x82\xac ok");
+	/* what jansson refuses: surrogates, overlong forms, past U+10FFFF */
+	snprintf(s, sizeof(s), "a\xed\xa0\x80" "b"); /* U+D800 */
+	api_utf8_clean(s);
+	assert_string_equal(s, "a???b");
+	snprintf(s, sizeof(s), "a\xe0\x80\xaf" "b\xf0\x80\x80\xaf" "c\xc0\xaf" "d");
+	api_utf8_clean(s);
+	assert_string_equal(s, "a???b????c??d");
+	snprintf(s, sizeof(s), "a\xf4\x90\x80\x80" "b\xf5\x80" "c"); /* U+110000 */
+	api_utf8_clean(s);
+	assert_string_equal(s, "a????b??c");
+	snprintf(s, sizeof(s), "\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf"); /* kept */
+	api_utf8_clean(s);
+	assert_string_equal(s, "\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xed\x9f\xbf");
 	/* a %.Ns that cuts an é: the reply still encodes */
 	api_fail(&err, -22, "network \"%.6s\" does not exist", "a\xc3\xa9\xc3\xa9\xc3\xa9");
 	line = api_encode_error(json_null(), &err);

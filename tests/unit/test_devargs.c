@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -66,11 +67,55 @@ static void test_ring_and_pcap(void **state)
 	refused("pcap", "rx_pcap=", "needs a file path");
 }
 
+static void test_value(void **state)
+{
+	char v[16];
+
+	assert_true(devargs_value("rx_pcap=/a.pcap,tx_pcap=/b.pcap", "tx_pcap", v, sizeof(v)));
+	assert_string_equal(v, "/b.pcap");
+	assert_true(devargs_value("rx_pcap=/a.pcap,tx_pcap=/b.pcap", "rx_pcap", v, sizeof(v)));
+	assert_string_equal(v, "/a.pcap");
+	/* a key is matched whole, not as a prefix of another */
+	assert_false(devargs_value("rx_pcap_x=/a", "rx_pcap", v, sizeof(v)));
+	assert_false(devargs_value("x_rx_pcap=/a", "rx_pcap", v, sizeof(v)));
+	assert_false(devargs_value(NULL, "rx_pcap", v, sizeof(v)));
+	assert_false(devargs_value("", "rx_pcap", v, sizeof(v)));
+	/* a value that does not fit is not cut */
+	assert_false(devargs_value("rx_pcap=/a/very/long/path.pcap", "rx_pcap", v, sizeof(v)));
+	assert_true(devargs_value("rx_pcap=", "rx_pcap", v, sizeof(v)));
+	assert_string_equal(v, "");
+}
+
+static void test_pcap_head(void **state)
+{
+	unsigned char h[24] = {0};
+	static const unsigned char good[][4] = {
+		{0xd4, 0xc3, 0xb2, 0xa1},
+		{0xa1, 0xb2, 0xc3, 0xd4},
+		{0x4d, 0x3c, 0xb2, 0xa1},
+		{0xa1, 0xb2, 0x3c, 0x4d},
+	};
+
+	for (size_t i = 0; i < 4; i++) {
+		memcpy(h, good[i], 4);
+		assert_null(devargs_pcap_head_problem(h, sizeof(h)));
+		/* a header cut short is refused whatever its magic */
+		assert_non_null(strstr(devargs_pcap_head_problem(h, 23), "shorter than"));
+	}
+	memcpy(h, "\x0a\x0d\x0d\x0a", 4);
+	assert_non_null(strstr(devargs_pcap_head_problem(h, sizeof(h)), "editcap -F pcap"));
+	memcpy(h, "#!/b", 4);
+	assert_string_equal(devargs_pcap_head_problem(h, sizeof(h)), "is not a pcap file");
+	assert_non_null(devargs_pcap_head_problem(h, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null),
 		cmocka_unit_test(test_ring_and_pcap),
+		cmocka_unit_test(test_value),
+		cmocka_unit_test(test_pcap_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -384,7 +384,8 @@ static void count_mac(const struct fdb_entry_view *e, void *arg)
 static void test_no_twin_entries(void **state)
 {
 	for (int round = 0; round < 20; round++) {
-		struct fdb *fdb = fdb_create(1 << 14, 1u << 20);
+		/* a table just big enough: buckets fill and overflow */
+		struct fdb *fdb = fdb_create(10000, 1u << 20);
 		_Atomic int go = 0;
 		struct twin a = {fdb, 1, &go, 0x020000000000ull, 10000};
 		struct twin b = {fdb, 2, &go, 0x020000000000ull, 10000};
@@ -405,6 +406,12 @@ static void test_no_twin_entries(void **state)
 		}
 		assert_int_equal(fdb_count(fdb), total);
 		assert_int_equal(fdb_port_count(fdb, 1) + fdb_port_count(fdb, 2), total);
+		/* every overflow count was given back: an emptied table's lookups
+		 * stop at their home bucket */
+		fdb_flush(fdb, -1, -1, true);
+		assert_int_equal(fdb_count(fdb), 0);
+		for (uint64_t m = 0; m < 4096; m++)
+			assert_int_equal(fdb_probe_len(fdb, 0, 0x0a0000000000ull + m), 1);
 		fdb_destroy(fdb);
 	}
 }

@@ -36,6 +36,8 @@ static int setup(void **state)
 		e->dp->port_net[p] = SW_NO_NET;
 	e->dp->port_net[1] = 0;
 	e->dp->port_net[2] = 0;
+	e->dp->port[1].learn = true;
+	e->dp->port[2].learn = true;
 	*state = e;
 	return 0;
 }
@@ -110,12 +112,34 @@ static void test_drops_and_events(void **state)
 	assert_int_equal(ctr_get(&e->ctr[1].events[API_EVENT_MAC_LIMIT]), 1);
 }
 
+/* A port with learning off (mac_limit 0) forwards without learning or
+ * counting a limit event for each frame. */
+static void test_port_without_learning(void **state)
+{
+	struct env *e = *state;
+	struct pkt_meta m;
+
+	e->dp->port[1].learn = false;
+	for (int i = 0; i < 3; i++) {
+		m = decide(e, 1, MAC_B, MAC_A);
+		assert_int_equal(m.action, FWD_FLOOD);
+	}
+	m = decide(e, 2, MAC_A, MAC_B);
+	assert_int_equal(m.action, FWD_FLOOD); /* A was never learned */
+	m = decide(e, 1, MAC_B, MAC_A);
+	assert_int_equal(m.action, FWD_UNICAST); /* B was, on a learning port */
+	assert_int_equal(m.out, 2);
+	assert_int_equal(ctr_get(&e->ctr[1].events[API_EVENT_MAC_LIMIT]), 0);
+	assert_int_equal(ctr_get(&e->nctr.learned), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_learn_then_unicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_respects_networks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drops_and_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_without_learning, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
