@@ -1,4 +1,6 @@
 /* Control API wire format; see wire.h. Pure; the switch's control thread. */
+#include "name.h"
+#include "utf8.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -7,20 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (at most `left` bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
-{
-	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
-				     : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-
-	if (n == 0 || n > left || (n == 2 && s[0] < 0xc2))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 void api_utf8_clean(char *s)
 {
 	size_t len = strlen(s), w = 0;
@@ -28,6 +16,7 @@ void api_utf8_clean(char *s)
 	for (size_t i = 0; i < len;) {
 		const unsigned char c = (unsigned char)s[i];
 		size_t n = utf8_seq((const unsigned char *)s + i, len - i), k = i + 1;
+		size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 
 		if (n > 0) {
 			memmove(s + w, s + i, n);
@@ -36,12 +25,11 @@ void api_utf8_clean(char *s)
 			continue;
 		}
 		/* a lead byte whose sequence a truncating format cut: drop it and
-		 * the continuation bytes it kept; any other stray byte: '?' */
-		bool lead = c >= 0xc2 && c <= 0xf4;
-
-		while (lead && k < len && ((unsigned char)s[k] & 0xc0) == 0x80 && k - i < 4)
+		 * the continuation bytes it kept; any other ill-formed byte
+		 * (stray continuation, overlong form, surrogate, past U+10FFFF): '?' */
+		while (k < len && ((unsigned char)s[k] & 0xc0) == 0x80 && k - i < want)
 			k++;
-		if (lead) {
+		if (c >= 0xc2 && c <= 0xf4 && k - i < want) {
 			i = k;
 			continue;
 		}
@@ -182,9 +170,8 @@ int api_get_name(json_t *params, const char *key, bool required, const char **ou
 		return rc;
 	if (!api_name_ok(*out))
 		return api_fail(err, -EINVAL,
-				"parameter \"%s\": \"%.40s\" is not a valid name (1-31 characters "
-				"from A-Z a-z 0-9 _ . -)",
-				key, *out);
+				"parameter \"%s\": name \"%.40s\" %s", key, *out,
+				name_problem(*out, API_NAME_MAX));
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "mac.h"
 #include "name.h"
+#include "utf8.h"
 
 static const struct cmd_node *find_child(const struct cmd_node *group, const char *word)
 {
@@ -127,6 +128,13 @@ static int param_value(const struct api_method *m, const struct api_param *p, co
 	uint64_t u;
 
 	param_what(m, p, what, sizeof(what));
+	if (!utf8_valid(s, strlen(s))) {
+		/* JSON carries text only; an argument in another encoding would
+		 * otherwise fail as it is encoded */
+		snprintf(err, errlen, "%s is not UTF-8 text (convert the argument, e.g. with iconv)",
+			 what);
+		return -EINVAL;
+	}
 	switch (p->type) {
 	case API_T_NAME:
 		if (args_name(s, what, err, errlen) < 0)

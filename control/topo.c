@@ -165,6 +165,8 @@ int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors 
 		topo_err(errs, (struct pos){0, 0}, "out of memory while reading YAML");
 		return -ENOMEM;
 	}
+	if (!topo_depth_ok(text, len, TOPO_MAX_DEPTH, errs))
+		goto out_parser;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		yaml_problem(&parser, errs);

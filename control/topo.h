@@ -20,6 +20,7 @@
 #define TOPO_MAX_NODES	 1000 /* nodes per lab */
 #define TOPO_MAX_EXPECT	 64   /* `expect:` entries */
 #define TOPO_MAX_ERRORS	 64   /* problems recorded; more are only counted */
+#define TOPO_MAX_DEPTH	 64   /* mappings and sequences nested in the file */
 #define TOPO_MSG_MAX     256
 
 struct topo_net {

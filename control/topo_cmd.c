@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kind.h"
+#include "utf8.h"
 #include "table.h"
 
 static const char validate_usage[] =
@@ -57,9 +58,11 @@ json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_
 {
 	json_t *errors = json_array(), *nets = json_array(), *nodes = json_array();
 	json_t *expect = json_array();
+	char f[512];
 
 	if (!errors || !nets || !nodes || !expect)
 		goto out_free;
+	utf8_escape(f, sizeof(f), file ? file : "-"); /* JSON carries UTF-8 only */
 	for (int i = 0; i < errs->n; i++)
 		json_array_append_new(errors,
 				      json_pack("{s:i,s:i,s:s}", "line", errs->e[i].line, "col",
@@ -76,7 +79,7 @@ json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_
 		json_array_append_new(expect,
 				      json_pack("{s:s,s:s,s:b}", "from", t->expect[i].from, "to",
 						t->expect[i].to, "reach", t->expect[i].reach));
-	return json_pack("{s:s,s:b,s:o,s:i,s:s,s:o,s:o,s:o}", "file", file ? file : "-", "ok",
+	return json_pack("{s:s,s:b,s:o,s:i,s:s,s:o,s:o,s:o}", "file", f, "ok",
 			 errs->n == 0 && errs->dropped == 0, "errors", errors, "dropped",
 			 errs->dropped, "name", t->name, "networks", nets, "nodes", nodes, "expect",
 			 expect);
@@ -166,6 +169,7 @@ out_free:
 int topo_validate_cmd(const struct vlab_opts *opts, int argc, char **argv)
 {
 	const char *file = NULL;
+	char shown[512];
 	struct topo *t = NULL;
 	struct topo_errors *errs = NULL;
 	bool json = opts && (opts->json || opts->pretty);
@@ -202,6 +206,7 @@ int topo_validate_cmd(const struct vlab_opts *opts, int argc, char **argv)
 		goto out_free;
 	}
 	rc = topo_load(file, t, errs);
+	utf8_escape(shown, sizeof(shown), file);
 	if (json) {
 		json_t *o = topo_cmd_json(file, t, errs);
 
@@ -213,7 +218,7 @@ int topo_validate_cmd(const struct vlab_opts *opts, int argc, char **argv)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else if (rc == 0) {
-		printf("%s: ok (%d network%s, %d node%s)\n", file, t->n_nets,
+		printf("%s: ok (%d network%s, %d node%s)\n", shown, t->n_nets,
 		       t->n_nets == 1 ? "" : "s", t->n_nodes, t->n_nodes == 1 ? "" : "s");
 		if (print_human(t, stdout) < 0)
 			fprintf(stderr, "vlab: validate: out of memory\n");
@@ -225,7 +230,7 @@ int topo_validate_cmd(const struct vlab_opts *opts, int argc, char **argv)
 			fprintf(stderr, "%s\n", line);
 		}
 		if (errs->dropped)
-			fprintf(stderr, "%s: %d more problem%s not shown\n", file, errs->dropped,
+			fprintf(stderr, "%s: %d more problem%s not shown\n", shown, errs->dropped,
 				errs->dropped == 1 ? "" : "s");
 	}
 	ret = rc == 0 ? VLAB_EXIT_OK : VLAB_EXIT_FAIL;

@@ -6,6 +6,7 @@
 #include "topo_priv.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "name.h"
@@ -256,10 +257,13 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			 "networks must be a mapping of network name to { vni, subnet } (got %s)",
 			 ykind(x));
 	} else if (!ynull(x)) {
+		yaml_node_t **firsts = topo_first_keys(c, x);
+
 		too_many(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad);
 		MAP_FOREACH(c, x, p)
 		{
-			yaml_node_t *kn = ynode(c, p->key), *first = topo_earlier_key(c, x, p);
+			yaml_node_t *kn = ynode(c, p->key);
+			yaml_node_t *first = firsts ? firsts[p - x->data.mapping.pairs.start] : NULL;
 
 			if (first) {
 				topo_err(
@@ -271,6 +275,7 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			}
 			parse_net(c, kn, ynode(c, p->value));
 		}
+		free(firsts);
 	}
 
 	x = topo_map_get(c, root, "nodes");
@@ -286,10 +291,13 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			 "the lab has no nodes: add at least one under nodes:, e.g. a1: { "
 			 "interfaces: [ { network: NET } ] }");
 	} else {
+		yaml_node_t **firsts = topo_first_keys(c, x);
+
 		too_many(c, x, TOPO_MAX_NODES, "nodes", &c->nodes_over);
 		MAP_FOREACH(c, x, p)
 		{
-			yaml_node_t *kn = ynode(c, p->key), *first = topo_earlier_key(c, x, p);
+			yaml_node_t *kn = ynode(c, p->key);
+			yaml_node_t *first = firsts ? firsts[p - x->data.mapping.pairs.start] : NULL;
 
 			if (first) {
 				topo_err(
@@ -300,6 +308,7 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			}
 			topo_parse_node(c, kn, ynode(c, p->value));
 		}
+		free(firsts);
 	}
 	for (int ni = 0; ni < t->n_nodes; ni++)
 		topo_check_ifnames(c, ni);

@@ -161,8 +161,14 @@ void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Orders problems by place (stable: same place keeps the order found). */
 void topo_sort_errors(struct topo_errors *errs);
-/* Earlier key of mapping m with the same text as pair p's key, or NULL. */
-yaml_node_t *topo_earlier_key(struct pctx *c, yaml_node_t *m, yaml_node_pair_t *p);
+/* For each pair of mapping m, the key node of the first earlier pair with
+ * the same key text, or NULL: an array the caller frees, in O(n log n).
+ * NULL (a problem recorded) when there is no memory. */
+yaml_node_t **topo_first_keys(struct pctx *c, yaml_node_t *m);
+/* A first pass over the file's events: false (a problem recorded) when
+ * mappings and sequences nest deeper than `max`, which libyaml's loader
+ * takes quadratic time over. */
+bool topo_depth_ok(const char *text, size_t len, int max, struct topo_errors *errs);
 /* Reports keys of mapping m that are not strings, not in `valid` (with a
  * "did you mean"), or given twice. `what` names the owner, e.g. `node "r1"`. */
 void topo_check_keys(struct pctx *c, yaml_node_t *m, const char *const *valid, const char *what);

@@ -8,10 +8,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "utf8.h"
 
 void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
 {
+	char raw[TOPO_MSG_MAX * 2];
 	struct topo_error *e;
 	va_list ap;
 
@@ -23,8 +27,14 @@ void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
 	e->line = at.line;
 	e->col = at.col;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* messages quote the file's values: print them so that a newline or a
+	 * terminal escape in one cannot forge a line or colour the terminal, and
+	 * so that a cut never leaves half a character (JSON could not carry it) */
+	utf8_trim_cut(raw);
+	if (!utf8_escape(e->msg, sizeof(e->msg) - 3, raw))
+		strcat(e->msg, "...");
 }
 
 /* Orders problems by place (stable: same place keeps the order found). */
@@ -47,6 +57,7 @@ void topo_error_format(const struct topo_errors *errs, int i, const char *file, 
 		       size_t len)
 {
 	const struct topo_error *e;
+	char f[512];
 
 	if (!buf || len == 0)
 		return;
@@ -55,26 +66,89 @@ void topo_error_format(const struct topo_errors *errs, int i, const char *file, 
 		return;
 	}
 	e = &errs->e[i];
+	utf8_escape(f, sizeof(f), file ? file : "-");
 	if (e->line > 0)
-		snprintf(buf, len, "%s:%d:%d: %s", file ? file : "-", e->line, e->col, e->msg);
+		snprintf(buf, len, "%s:%d:%d: %s", f, e->line, e->col, e->msg);
 	else
-		snprintf(buf, len, "%s: %s", file ? file : "-", e->msg);
+		snprintf(buf, len, "%s: %s", f, e->msg);
+	utf8_trim_cut(buf);
 }
 
-/* Earlier key of mapping m with the same text as pair p's key, or NULL. */
-yaml_node_t *topo_earlier_key(struct pctx *c, yaml_node_t *m, yaml_node_pair_t *p)
+struct key_ref {
+	const char *k;
+	size_t idx;
+};
+
+static int key_ref_cmp(const void *a, const void *b)
 {
-	const char *k = ystr(ynode(c, p->key));
+	const struct key_ref *x = a, *y = b;
+	int d = strcmp(x->k, y->k);
 
-	if (!k)
+	return d ? d : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+yaml_node_t **topo_first_keys(struct pctx *c, yaml_node_t *m)
+{
+	size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start), k = 0;
+	yaml_node_t **first = calloc(n ? n : 1, sizeof(*first));
+	struct key_ref *r = calloc(n ? n : 1, sizeof(*r));
+
+	if (!first || !r) {
+		free(first);
+		free(r);
+		topo_err(c->errs, ypos(m), "out of memory while checking the keys of a mapping");
 		return NULL;
-	for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++) {
-		const char *o = ystr(ynode(c, q->key));
-
-		if (o && !strcmp(o, k))
-			return ynode(c, q->key);
 	}
-	return NULL;
+	/* sorted by text, then place: each run of one text starts with its first */
+	for (size_t i = 0; i < n; i++) {
+		const char *s = ystr(ynode(c, m->data.mapping.pairs.start[i].key));
+
+		if (s)
+			r[k++] = (struct key_ref){s, i};
+	}
+	qsort(r, k, sizeof(*r), key_ref_cmp);
+	for (size_t i = 1; i < k; i++)
+		if (!strcmp(r[i].k, r[i - 1].k)) {
+			size_t f = r[i - 1].idx;
+
+			first[r[i].idx] = first[f] ? first[f]
+						   : ynode(c, m->data.mapping.pairs.start[f].key);
+		}
+	free(r);
+	return first;
+}
+
+bool topo_depth_ok(const char *text, size_t len, int max, struct topo_errors *errs)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0;
+	bool ok = true, more = true;
+
+	if (!yaml_parser_initialize(&p))
+		return true; /* the load that follows reports it */
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (more && yaml_parser_parse(&p, &ev)) {
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > max) {
+				topo_err(errs,
+					 (struct pos){(int)ev.start_mark.line + 1,
+						      (int)ev.start_mark.column + 1},
+					 "nesting deeper than %d levels: a topology needs a handful; "
+					 "close the brackets or indents opened before",
+					 max);
+				ok = false;
+				more = false;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		more = more && ev.type != YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	/* a syntax error stops this pass: the load that follows reports it */
+	yaml_parser_delete(&p);
+	return ok;
 }
 
 /* Levenshtein distance, capped: enough to suggest a key for a typo. */
@@ -107,6 +181,8 @@ static int edit_distance(const char *a, const char *b)
  * twice. `what` names the owner, e.g. `node "r1"`. */
 void topo_check_keys(struct pctx *c, yaml_node_t *m, const char *const *valid, const char *what)
 {
+	yaml_node_t **firsts = topo_first_keys(c, m);
+
 	MAP_FOREACH(c, m, p)
 	{
 		yaml_node_t *kn = ynode(c, p->key), *first;
@@ -140,12 +216,13 @@ void topo_check_keys(struct pctx *c, yaml_node_t *m, const char *const *valid, c
 				 what, k, hint, list);
 			continue;
 		}
-		first = topo_earlier_key(c, m, p);
+		first = firsts ? firsts[p - m->data.mapping.pairs.start] : NULL;
 		if (first)
 			topo_err(c->errs, ypos(kn),
 				 "%s: key \"%s\" is given twice (first at line %d): keep one", what,
 				 k, ypos(first).line);
 	}
+	free(firsts);
 }
 
 /* Value of the first `key` in mapping m, or NULL. */

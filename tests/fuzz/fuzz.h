@@ -91,19 +91,4 @@ static inline bool fuzz_utf8_shape_ok(const char *str, size_t len)
 	return true;
 }
 
-/* VLAB_FUZZ_STRICT=1: also check the invariants of defects still open when
- * the harnesses were written (README.md lists them), which would otherwise
- * fail every run. */
-static inline bool fuzz_strict(void)
-{
-	static int strict = -1;
-
-	if (strict < 0) {
-		const char *s = getenv("VLAB_FUZZ_STRICT");
-
-		strict = s && s[0] == '1';
-	}
-	return strict;
-}
-
 #endif

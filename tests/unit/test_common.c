@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "mac.h"
 #include "name.h"
+#include "utf8.h"
 
 static void test_mac(void **state)
 {
@@ -94,12 +95,60 @@ static void test_addr(void **state)
 	assert_int_equal(addr_parse(NULL, &a), -EINVAL);
 }
 
+/* well-formed UTF-8 as RFC 3629 defines it (and jansson accepts) */
+static void test_utf8(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t seq; /* utf8_seq() of the first character */
+	} cases[] = {
+		{"a", 1},
+		{"\xc3\xa9", 2},             /* U+00E9 */
+		{"\xdf\xbf", 2},             /* U+07FF */
+		{"\xe0\xa0\x80", 3},         /* U+0800, the first 3-byte one */
+		{"\xed\x9f\xbf", 3},         /* U+D7FF, just below the surrogates */
+		{"\xee\x80\x80", 3},         /* U+E000, just above them */
+		{"\xf0\x90\x80\x80", 4},     /* U+10000 */
+		{"\xf4\x8f\xbf\xbf", 4},     /* U+10FFFF, the last */
+		{"\x80", 0},                 /* a stray continuation byte */
+		{"\xc0\xaf", 0},             /* overlong '/' */
+		{"\xc1\xbf", 0},             /* overlong */
+		{"\xe0\x80\xaf", 0},         /* overlong 3-byte form */
+		{"\xed\xa0\x80", 0},         /* U+D800, a surrogate */
+		{"\xed\xbf\xbf", 0},         /* U+DFFF */
+		{"\xf0\x80\x80\xaf", 0},     /* overlong 4-byte form */
+		{"\xf4\x90\x80\x80", 0},     /* U+110000 */
+		{"\xf5\x80\x80\x80", 0},     /* past U+10FFFF */
+		{"\xff", 0},
+		{"\xc3", 0},                 /* cut */
+		{"\xe2\x82", 0},             /* cut euro sign */
+		{"\xc3(", 0},                /* continuation missing */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].s);
+
+		if (utf8_seq((const unsigned char *)cases[i].s, n) != cases[i].seq)
+			fail_msg("case %zu: utf8_seq %zu, want %zu", i,
+				 utf8_seq((const unsigned char *)cases[i].s, n), cases[i].seq);
+		assert_int_equal(utf8_valid(cases[i].s, n), cases[i].seq == n);
+	}
+	/* a sequence is never read past `left` */
+	assert_int_equal(utf8_seq((const unsigned char *)"\xc3\xa9", 1), 0);
+	assert_int_equal(utf8_seq((const unsigned char *)"", 0), 0);
+	assert_true(utf8_valid("", 0));
+	assert_true(utf8_valid("a\0b", 3));
+	assert_true(utf8_valid("caf\xc3\xa9 \xe2\x82\xac", 9));
+	assert_false(utf8_valid("caf\xc3\xa9 \xe2\x82", 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

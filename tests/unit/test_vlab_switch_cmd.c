@@ -221,6 +221,11 @@ static void test_port_errors(void **state)
 	expect_usage_error("port add p --type tap --network n --vni 3", "unknown option '--vni'");
 	expect_usage_error("port del", "missing NAME");
 	expect_usage_error("port del a b", "unexpected argument 'b'");
+	/* an argument in Latin-1, not UTF-8: named, not "out of memory" */
+	expect_usage_error("port add p --type pcap --network n --devargs rx_pcap=/tmp/\xe9.pcap",
+			   "--devargs is not UTF-8 text");
+	expect_usage_error("port add p --type pcap --network n --devargs \xed\xa0\x80",
+			   "not UTF-8");
 }
 
 static void test_fdb(void **state)

@@ -550,6 +550,66 @@ static void test_json(void **state)
 	json_decref(o);
 }
 
+/* issue 9 items 7 and 8: deep nesting and many keys stay fast; values quoted
+ * in messages cannot forge lines, colour a terminal or cut a character */
+static void test_hostile(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 200000, len;
+	char *text = malloc(n + 1), line[48];
+	json_t *o;
+
+	assert_non_null(text);
+	memset(text, '[', n);
+	text[n] = '\0';
+	assert_int_equal(topo_parse(text, n, f->t, f->errs), -EINVAL);
+	assert_int_equal(f->errs->n, 1);
+	assert_int_equal(f->errs->e[0].col, TOPO_MAX_DEPTH + 1);
+	assert_non_null(strstr(f->errs->e[0].msg, "nesting deeper than 64 levels"));
+	free(text);
+
+	/* 90,000 keys: duplicates found by sorting, each named with the first */
+	text = malloc(90000 * 16 + 64);
+	assert_non_null(text);
+	len = (size_t)sprintf(text, "name: k\nnodes: { a: {} }\nnetworks: {");
+	for (int i = 0; i < 90000; i++)
+		len += (size_t)sprintf(text + len, " n%x: 1,", i % 45000);
+	len += (size_t)sprintf(text + len, " }\n");
+	assert_int_equal(topo_parse(text, len, f->t, f->errs), -EINVAL);
+	assert_int_equal(f->errs->n + f->errs->dropped > 45000, true);
+	free(text);
+	text = "name: k\nnetworks: { l: {} }\nnodes:\n  a: { cpus: 1, cpus: 2, cpus: 3, "
+	       "interfaces: [ { network: l } ] }\n";
+	assert_int_equal(topo_parse(text, strlen(text), f->t, f->errs), -EINVAL);
+	assert_int_equal(f->errs->n, 2);
+	assert_non_null(strstr(f->errs->e[0].msg, "key \"cpus\" is given twice (first at line 4)"));
+	assert_non_null(strstr(f->errs->e[1].msg, "key \"cpus\" is given twice (first at line 4)"));
+
+	/* control characters are shown escaped */
+	text = "name: \"x\\nf.yaml:1:1: ok \\e[31m\"\nnetworks: {}\nnodes: { a: {} }\n";
+	assert_int_equal(topo_parse(text, strlen(text), f->t, f->errs), -EINVAL);
+	assert_non_null(strstr(f->errs->e[0].msg, "\"x\\nf.yaml:1:1: ok \\x1b[31m\""));
+	/* a cut never leaves half a character, in the message or in a line */
+	text = "name: k\nnetworks: {}\nnodes: { a: { kind: \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3"
+	       "\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x82\xac\" } }\n";
+	assert_int_equal(topo_parse(text, strlen(text), f->t, f->errs), -EINVAL);
+	for (int i = 0; i < f->errs->n; i++)
+		for (size_t cap = 20; cap < sizeof(line); cap++) {
+			size_t l;
+
+			topo_error_format(f->errs, i, "\xc3\xa9.yaml", line, cap);
+			l = strlen(line);
+			assert_true(l < cap);
+			assert_true(l == 0 || ((unsigned char)line[l - 1] & 0xc0) != 0xc0);
+		}
+	o = topo_cmd_json("\xff.yaml", f->t, f->errs);
+	assert_non_null(o);
+	assert_int_equal(json_array_size(json_object_get(o, "errors")), (size_t)f->errs->n);
+	assert_string_equal(json_string_value(json_object_get(o, "file")), "\\xff.yaml");
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +623,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_misc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
