@@ -18,6 +18,7 @@
 #include "lab.h"
 #include "progress.h"
 #include "vm.h"
+#include "swreq.h"
 
 static void unplug_recorded(const struct vlab_opts *opts, const char *lab, const char *name)
 {
@@ -28,8 +29,8 @@ static void unplug_recorded(const struct vlab_opts *opts, const char *lab, const
 		return;
 	for (int i = 0; i < n.n_nics; i++)
 		if (n.nics[i].port[0])
-			labctl_sw_req(opts, "port.del", json_pack("{s:s}", "name", n.nics[i].port),
-				      NULL, true, NULL);
+			labctl_sw_req(opts, "port.del", swreq_name(n.nics[i].port), NULL, true,
+				      NULL);
 }
 
 int labctl_destroy_node(const struct vlab_opts *opts, const char *lab, const char *name)
@@ -92,8 +93,7 @@ int labctl_down(const struct vlab_opts *opts, int argc, char **argv)
 			const char *name = json_string_value(json_object_get(o, "name"));
 
 			if (name && strncmp(name, prefix, strlen(prefix)) == 0)
-				labctl_sw_req(opts, "port.del", json_pack("{s:s}", "name", name),
-					      NULL, true, NULL);
+				labctl_sw_req(opts, "port.del", swreq_name(name), NULL, true, NULL);
 		}
 	if (labctl_sw_req(opts, "network.list", NULL, &nets, true, NULL) == 0)
 		json_array_foreach(nets, i, o)
@@ -101,8 +101,7 @@ int labctl_down(const struct vlab_opts *opts, int argc, char **argv)
 			const char *name = json_string_value(json_object_get(o, "name"));
 
 			if (name && strncmp(name, prefix, strlen(prefix)) == 0)
-				failed += labctl_sw_req(opts, "network.del",
-							json_pack("{s:s}", "name", name), NULL,
+				failed += labctl_sw_req(opts, "network.del", swreq_name(name), NULL,
 							false, NULL) < 0;
 		}
 	json_decref(ports);

@@ -16,6 +16,7 @@
 #include "lab.h"
 #include "running.h"
 #include "vm.h"
+#include "swreq.h"
 
 int labctl_running(const struct vlab_opts *opts, const char *lab, struct running *r, json_t **nets)
 {
@@ -69,8 +70,7 @@ int labctl_running(const struct vlab_opts *opts, const char *lab, struct running
 	for (int i = 0; i < r->n_stale; i++) {
 		labctl_say("removing switch port %s (no node of lab \"%s\" has it)", r->stale[i],
 			   lab);
-		labctl_sw_req(opts, "port.del", json_pack("{s:s}", "name", r->stale[i]), NULL, true,
-			      NULL);
+		labctl_sw_req(opts, "port.del", swreq_name(r->stale[i]), NULL, true, NULL);
 	}
 out_free:
 	json_decref(ports);

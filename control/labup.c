@@ -34,6 +34,7 @@
 #include "running.h"
 #include "table.h"
 #include "vm.h"
+#include "swreq.h"
 
 #define LABCTL_WORKERS	    4 /* nodes started at a time (--workers) */
 #define LABCTL_READY_MS	    180000
@@ -89,10 +90,7 @@ static int plug(const struct vlab_opts *opts, const char *lab, const struct node
 			 c->ifname, c->port, strerror(-rc));
 		return rc;
 	}
-	rc = labctl_sw_req(opts, "port.add",
-			   json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type", kp.type,
-				     "network", net, kp.key, kp.value),
-			   NULL, true, &e);
+	rc = labctl_sw_req(opts, "port.add", swreq_port_add(c->port, net, &kp), NULL, true, &e);
 	if (rc < 0)
 		snprintf(err, errlen, "node \"%s\" interface %s: switch port %s: %s", n->name,
 			 c->ifname, c->port, rc == -EREMOTEIO ? e.message : strerror(-rc));
@@ -329,9 +327,7 @@ static int add_network(const struct vlab_opts *opts, const char *lab, const stru
 		labctl_say("%s", msg);
 		return -EEXIST;
 	}
-	rc =
-	    labctl_sw_req(opts, "network.add",
-			  json_pack("{s:s,s:i}", "name", net, "vni", (int)tn->vni), NULL, true, &e);
+	rc = labctl_sw_req(opts, "network.add", swreq_network_add(net, tn->vni), NULL, true, &e);
 	if (rc == 0)
 		return 0;
 	/* taken since the switch was listed: say by whom if it is the VNI */
@@ -480,8 +476,7 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 			break;
 		case PLAN_NET_DEL:
 			labctl_sw_net_name(lab, run.t->nets[a->index].name, net, sizeof(net));
-			labctl_sw_req(opts, "network.del", json_pack("{s:s}", "name", net), NULL,
-				      true, NULL);
+			labctl_sw_req(opts, "network.del", swreq_name(net), NULL, true, NULL);
 			break;
 		case PLAN_NET_ADD:
 			rc = add_network(opts, lab, &want->nets[a->index], nets);
@@ -492,9 +487,8 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 			const struct node *n = &run.t->nodes[a->index];
 
 			/* in another network, or gone */
-			labctl_sw_req(opts, "port.del",
-				      json_pack("{s:s}", "name", n->nics[a->nic].port), NULL, true,
-				      NULL);
+			labctl_sw_req(opts, "port.del", swreq_name(n->nics[a->nic].port), NULL,
+				      true, NULL);
 			rc = plug(opts, lab, n, a->nic, err, sizeof(err));
 			if (rc < 0)
 				labctl_say("%s", err);

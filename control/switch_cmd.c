@@ -133,6 +133,11 @@ static const struct cmd_node switch_root = {
     .children = switch_cmds,
 };
 
+const struct cmd_node *swcmd_root(void)
+{
+	return &switch_root;
+}
+
 int swcmd_build(int argc, char *const argv[], struct swcmd_req *req, char *err, size_t errlen)
 {
 	int used = 0, ret;

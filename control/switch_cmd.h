@@ -45,6 +45,9 @@ struct swcmd_req {
  * swcmd_usage()). Call swcmd_req_clear() in every case. */
 int swcmd_build(int argc, char *const argv[], struct swcmd_req *req, char *err, size_t errlen);
 
+/* The root of the `vlab switch` command tree (for tests that walk it). */
+const struct cmd_node *swcmd_root(void);
+
 /* Releases the params of a request; accepts a zeroed request. */
 void swcmd_req_clear(struct swcmd_req *req);
 

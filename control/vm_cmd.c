@@ -16,6 +16,7 @@
 #include "swclient.h"
 #include "table.h"
 #include "vm.h"
+#include "swreq.h"
 
 static const char vm_usage[] =
 	"usage: vlab vm COMMAND [ARGS]\n"
@@ -365,8 +366,7 @@ static void unplug(const struct vlab_opts *opts, const struct node *n)
 {
 	for (int i = 0; i < n->n_nics; i++)
 		if (n->nics[i].port[0])
-			sw_call(opts, "port.del", json_pack("{s:s}", "name", n->nics[i].port),
-				true);
+			sw_call(opts, "port.del", swreq_name(n->nics[i].port), true);
 }
 
 static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
@@ -426,9 +426,7 @@ static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
 		struct kind_port kp;
 
 		rc = k->port(s.lab, &s.node, i, &kp);
-		if (rc < 0 || sw_call(opts, "port.add",
-				      json_pack("{s:s,s:s,s:s,s:s}", "name", c->port, "type",
-						kp.type, "network", c->network, kp.key, kp.value),
+		if (rc < 0 || sw_call(opts, "port.add", swreq_port_add(c->port, c->network, &kp),
 				      false) < 0) {
 			snprintf(err, sizeof(err), "node \"%s\": NIC %s could not be plugged into "
 				 "network \"%s\"", s.node.name, c->ifname, c->network);
