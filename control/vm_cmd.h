@@ -2,7 +2,8 @@
  * stop, destroy, status, exec, console, link. Starting a node also plugs its
  * NICs into vlab-switchd; destroying it unplugs them.
  *
- * The argv parsers are pure and unit-tested; vm_cmd_run() does the work.
+ * The argv parsers are pure and unit-tested (vm_parse.c); vm_cmd_run() does
+ * the work (vm_cmd.c).
  * Threads: main thread of the vlab CLI (vmhost may use worker threads). */
 #ifndef VLAB_VM_CMD_H
 #define VLAB_VM_CMD_H
@@ -29,6 +30,23 @@ int vmcmd_parse_mem(const char *s, unsigned int *mib, char *err, size_t errlen);
 /* Parses the words after `vlab vm start`. 0, 1 for --help, or -EINVAL. */
 int vmcmd_parse_start(int argc, char *const argv[], struct vmcmd_start *out, char *err,
 		      size_t errlen);
+
+/* What the other commands were asked for: "NAME [--lab LAB] [--timeout S]
+ * [--all] [-- CMD ARGS]". */
+struct vmcmd_args {
+	const char *name;   /* pos[0], or NULL */
+	const char *lab;    /* --lab, $VLAB_LAB, or "default" */
+	const char *pos[4]; /* positional arguments before "--" */
+	int npos;
+	int timeout_s; /* --timeout, or -1 */
+	bool all;      /* --all */
+	int dashdash;  /* index in argv after "--", or -1 */
+};
+
+/* Parses the words after `vlab vm stop|destroy|status|exec|console|link`;
+ * which positional arguments a command needs is its own check. 0, 1 for
+ * --help, or -EINVAL with a message. */
+int vmcmd_parse_args(int argc, char *const argv[], struct vmcmd_args *a, char *err, size_t errlen);
 
 /* The lab named by --lab, $VLAB_LAB, or "default". */
 const char *vmcmd_lab(const char *opt);

@@ -1,5 +1,6 @@
-/* Unit tests of `vlab vm` argument parsing (control/vm_cmd.c): start options,
- * NIC specs, memory sizes, and malformed input with its message. */
+/* Unit tests of `vlab vm` argument parsing (control/vm_parse.c): start options,
+ * NIC specs, memory sizes, the arguments of the other commands, and malformed
+ * input with its message. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,12 +143,78 @@ static void test_mem(void **state)
 	assert_int_equal(vmcmd_parse_mem("100G", &m, err, sizeof(err)), -EINVAL);
 }
 
+static int parse_args(struct vmcmd_args *a, char *err, const char *const *argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return vmcmd_parse_args(argc, (char *const *)argv, a, err, 256);
+}
+
+static void test_args(void **state)
+{
+	const char *exec[] = {"a1", "--lab=l2", "--timeout", "5", "--", "ip", "--lab", NULL};
+	const char *link[] = {"a1", "eth0", "down", NULL};
+	const char *all[] = {"--all", NULL};
+	struct vmcmd_args a;
+	char err[256];
+
+	unsetenv("VLAB_LAB");
+	assert_int_equal(parse_args(&a, err, exec), 0);
+	assert_string_equal(a.name, "a1");
+	assert_string_equal(a.lab, "l2");
+	assert_int_equal(a.timeout_s, 5);
+	assert_int_equal(a.npos, 1);
+	assert_int_equal(a.dashdash, 5); /* the command's own words are not parsed */
+	assert_false(a.all);
+
+	assert_int_equal(parse_args(&a, err, link), 0);
+	assert_int_equal(a.npos, 3);
+	assert_string_equal(a.pos[2], "down");
+	assert_string_equal(a.lab, "default");
+	assert_int_equal(a.timeout_s, -1);
+	assert_int_equal(a.dashdash, -1);
+
+	assert_int_equal(parse_args(&a, err, all), 0);
+	assert_true(a.all);
+	assert_null(a.name);
+}
+
+static void test_args_bad(void **state)
+{
+	static const struct bad cases[] = {
+		{{"a", "--frob", NULL}, "unknown option \"--frob\""},
+		{{"a", "--lab", NULL}, "needs a value"},
+		{{"a", "--lab", "bad lab", NULL}, "--lab"},
+		{{"a", "--timeout", "x", NULL}, "--timeout"},
+		{{"a", "--timeout", "3601", NULL}, "--timeout"},
+		{{"bad name", NULL}, "node name"},
+		{{"a", "b", "c", "d", "e", NULL}, "too many arguments"},
+	};
+	const char *help[] = {"a", "-h", NULL};
+	struct vmcmd_args a;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		err[0] = '\0';
+		rc = parse_args(&a, err, cases[i].argv);
+		if (rc != -EINVAL || strstr(err, cases[i].needle) == NULL)
+			fail_msg("case %zu: rc %d, message \"%s\", want \"%s\"", i, rc, err,
+				 cases[i].needle);
+	}
+	assert_int_equal(parse_args(&a, err, help), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_full), cmocka_unit_test(test_start_defaults),
 		cmocka_unit_test(test_start_bad),  cmocka_unit_test(test_help),
-		cmocka_unit_test(test_mem),
+		cmocka_unit_test(test_mem),	   cmocka_unit_test(test_args),
+		cmocka_unit_test(test_args_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
