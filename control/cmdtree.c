@@ -1,5 +1,6 @@
-/* The command tree and the schema-driven request builder; see cmdtree.h.
- * Pure; main thread of the vlab CLI. */
+/* The command tree (walking it, help and usage of its nodes) and the
+ * schema-driven request builder; see cmdtree.h. Pure; main thread of the
+ * vlab CLI. */
 #include "cmdtree.h"
 
 #include <errno.h>
@@ -10,12 +11,19 @@
 #include "name.h"
 #include "utf8.h"
 
+/* The entry of `group` for `word` (its name or alias), or NULL. */
 static const struct cmd_node *find_child(const struct cmd_node *group, const char *word)
 {
 	for (const struct cmd_node *n = group->children; n->name; n++)
 		if (strcmp(n->name, word) == 0 || (n->alias && strcmp(n->alias, word) == 0))
 			return n;
 	return NULL;
+}
+
+/* The node an entry stands for: the group it opens, or itself. */
+static const struct cmd_node *target(const struct cmd_node *n)
+{
+	return n->group ? n->group : n;
 }
 
 /* Writes "a, b, c" (the command words of `group`) to buf. */
@@ -32,6 +40,7 @@ int cmd_walk(const struct cmd_node *root, const char *root_path, int argc, char 
 	     struct cmd_pos *pos, int *used, char *err, size_t errlen)
 {
 	const struct cmd_node *node = root;
+	bool help = false; /* "help" was given: the words after it name the node */
 	char words[160];
 	int i = 0;
 
@@ -39,8 +48,10 @@ int cmd_walk(const struct cmd_node *root, const char *root_path, int argc, char 
 	snprintf(pos->path, sizeof(pos->path), "%s", root_path);
 	while (node->children) {
 		const struct cmd_node *child;
-		const char *word;
+		const char *word, *below;
 
+		if (i == argc && help)
+			return CMD_HELP;
 		if (i == argc) {
 			if (!node->default_child) {
 				list_children(node, words, sizeof(words));
@@ -52,27 +63,57 @@ int cmd_walk(const struct cmd_node *root, const char *root_path, int argc, char 
 		} else {
 			word = argv[i++];
 		}
-		if (!strcmp(word, "-h") || !strcmp(word, "--help") || !strcmp(word, "help"))
+		if (!strcmp(word, "-h") || !strcmp(word, "--help"))
 			return CMD_HELP;
+		if (!strcmp(word, "help") && !help) {
+			help = true;
+			continue;
+		}
 		child = find_child(node, word);
 		if (!child) {
 			list_children(node, words, sizeof(words));
-			if (word[0] == '-')
+			/* the words below the program's name: "switch network" */
+			below = strchr(pos->path, ' ');
+			if (word[0] == '-' && below)
 				snprintf(err, errlen,
 					 "unknown option '%s' for '%s' (global options go first: "
-					 "vlab [-s SOCKET] [-j] %s ...)",
-					 word, pos->path, root->name);
+					 "vlab [-s SOCKET] [-j]%s ...)",
+					 word, pos->path, below);
+			else if (word[0] == '-')
+				snprintf(err, errlen,
+					 "unknown option '%s' for '%s' (try '%s --help')", word,
+					 pos->path, pos->path);
 			else
 				snprintf(err, errlen, "unknown command '%s' for '%s' (one of: %s)",
 					 word, pos->path, words);
 			return -EINVAL;
 		}
-		node = child;
-		pos->node = node;
 		snprintf(pos->path + strlen(pos->path), sizeof(pos->path) - strlen(pos->path),
-			 " %s", node->name);
+			 " %s", child->name);
+		node = target(child);
+		pos->node = node;
 	}
 	*used = i;
+	return help ? CMD_HELP : 0;
+}
+
+int cmd_find(const struct cmd_node *root, const char *root_path, const char *words,
+	     struct cmd_pos *pos)
+{
+	char buf[sizeof(pos->path)], err[ARGS_ERR_LEN], *argv[8], *save = NULL;
+	int argc = 0, used = 0;
+
+	if (strlen(words) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (argc == (int)(sizeof(argv) / sizeof(argv[0])))
+			return -EINVAL;
+		argv[argc++] = w;
+	}
+	if (cmd_walk(root, root_path, argc, argv, pos, &used, err, sizeof(err)) != 0 ||
+	    used != argc)
+		return -EINVAL;
 	return 0;
 }
 
@@ -353,8 +394,12 @@ static void method_details(const struct api_method *m, FILE *f)
 
 static const char *node_summary(const struct cmd_node *n)
 {
-	const struct api_method *m = n->method ? api_method_find(n->method) : NULL;
+	const struct api_method *m;
 
+	if (n->summary)
+		return n->summary;
+	n = target(n);
+	m = n->method ? api_method_find(n->method) : NULL;
 	return n->summary ? n->summary : m ? m->summary : "";
 }
 
@@ -369,9 +414,17 @@ void cmd_usage(const struct cmd_pos *pos, FILE *f)
 		fputc('\n', f);
 	} else if (n->usage) {
 		fprintf(f, "%s\n", n->usage);
-	} else {
+	} else if (n->children) {
 		fprintf(f, "%s COMMAND [ARGS]\n", pos->path);
+	} else {
+		fprintf(f, "%s %s\n", pos->path, n->args ? n->args : "[ARGS]");
 	}
+}
+
+/* A child's words in its parent's list: "start NAME [OPTIONS]". */
+static void child_words(const struct cmd_node *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", c->name, c->args ? " " : "", c->args ? c->args : "");
 }
 
 void cmd_help(const struct cmd_pos *pos, FILE *f)
@@ -382,14 +435,18 @@ void cmd_help(const struct cmd_pos *pos, FILE *f)
 	cmd_usage(pos, f);
 	fprintf(f, "\n%s\n", node_summary(n));
 	if (n->children) {
+		char words[128];
 		int width = 0;
 
 		fprintf(f, "\ncommands:\n");
-		for (const struct cmd_node *c = n->children; c->name; c++)
-			if ((int)strlen(c->name) > width)
-				width = (int)strlen(c->name);
 		for (const struct cmd_node *c = n->children; c->name; c++) {
-			fprintf(f, "  %-*s  %s", width, c->name, node_summary(c));
+			child_words(c, words, sizeof(words));
+			if ((int)strlen(words) > width)
+				width = (int)strlen(words);
+		}
+		for (const struct cmd_node *c = n->children; c->name; c++) {
+			child_words(c, words, sizeof(words));
+			fprintf(f, "  %-*s  %s", width, words, node_summary(c));
 			if (c->alias)
 				fprintf(f, " (alias: %s)", c->alias);
 			fputc('\n', f);
