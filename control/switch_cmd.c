@@ -1,9 +1,10 @@
 /* `vlab switch ...`: the command tree of the switch commands over the API
  * schema (cmdtree.h builds their requests, usage and help from it), the two
- * commands that build their own requests (stats, raw), and switch_cmd_run()
- * that ties them to the API client. The printers are in switch_print.c.
+ * commands that build their own requests (stats, raw), and swcmd_run() that
+ * ties them to the API client. The group joins vlab's tree (vlab_cmds.c) as
+ * `switch`. The printers are in switch_print.c.
  *
- * Threads: main thread of the vlab CLI. Only switch_cmd_run() does I/O on the
+ * Threads: main thread of the vlab CLI. Only swcmd_run() does I/O on the
  * switch socket; builders only allocate JSON. */
 #include "switch_cmd.h"
 
@@ -126,7 +127,7 @@ static const struct cmd_node switch_cmds[] = {
     {0},
 };
 
-static const struct cmd_node switch_root = {
+const struct cmd_node swcmd_group = {
     .name = "switch",
     .summary = "drive vlab-switchd",
     .usage = "vlab [-s SOCKET] [-j] switch COMMAND [ARGS]",
@@ -135,20 +136,15 @@ static const struct cmd_node switch_root = {
 
 const struct cmd_node *swcmd_root(void)
 {
-	return &switch_root;
+	return &swcmd_group;
 }
 
-int swcmd_build(int argc, char *const argv[], struct swcmd_req *req, char *err, size_t errlen)
+/* Builds the request of the command at req->pos. */
+static int build_at(int argc, char *const argv[], struct swcmd_req *req, char *err, size_t errlen)
 {
-	int used = 0, ret;
+	int ret;
 
-	memset(req, 0, sizeof(*req));
-	err[0] = '\0';
-	ret = cmd_walk(&switch_root, "vlab switch", argc, argv, &req->pos, &used, err, errlen);
-	if (ret != 0)
-		return ret;
-	ret = cmd_build(req->pos.node, argc - used, argv + used, &req->method, &req->params, err,
-			errlen);
+	ret = cmd_build(req->pos.node, argc, argv, &req->method, &req->params, err, errlen);
 	if (ret < 0) {
 		swcmd_req_clear(req); /* no half-built request on errors */
 		if (ret != -ENOMEM)
@@ -162,6 +158,27 @@ int swcmd_build(int argc, char *const argv[], struct swcmd_req *req, char *err, 
 	return 0;
 }
 
+int swcmd_build(int argc, char *const argv[], struct swcmd_req *req, char *err, size_t errlen)
+{
+	int used = 0, ret;
+
+	memset(req, 0, sizeof(*req));
+	err[0] = '\0';
+	ret = cmd_walk(&swcmd_group, "vlab switch", argc, argv, &req->pos, &used, err, errlen);
+	if (ret != 0)
+		return ret;
+	return build_at(argc - used, argv + used, req, err, errlen);
+}
+
+int swcmd_build_at(const struct cmd_pos *pos, int argc, char *const argv[], struct swcmd_req *req,
+		   char *err, size_t errlen)
+{
+	memset(req, 0, sizeof(*req));
+	err[0] = '\0';
+	req->pos = *pos;
+	return build_at(argc, argv, req, err, errlen);
+}
+
 void swcmd_req_clear(struct swcmd_req *req)
 {
 	json_decref(req->params);
@@ -170,14 +187,14 @@ void swcmd_req_clear(struct swcmd_req *req)
 
 void swcmd_usage(const struct swcmd_req *req, FILE *f)
 {
-	struct cmd_pos root = {.node = &switch_root, .path = "vlab switch"};
+	struct cmd_pos root = {.node = &swcmd_group, .path = "vlab switch"};
 
 	cmd_usage(req->pos.node ? &req->pos : &root, f);
 }
 
 void swcmd_help(const struct swcmd_req *req, FILE *f)
 {
-	struct cmd_pos root = {.node = &switch_root, .path = "vlab switch"};
+	struct cmd_pos root = {.node = &swcmd_group, .path = "vlab switch"};
 
 	cmd_help(req->pos.node ? &req->pos : &root, f);
 }
@@ -239,7 +256,7 @@ static void report_call_error(const char *method, const char *path, int err,
 	}
 }
 
-int switch_cmd_run(const struct vlab_opts *opts, int argc, char **argv)
+int swcmd_run(const struct vlab_opts *opts, const struct cmd_pos *pos, int argc, char **argv)
 {
 	struct swcmd_req req;
 	struct swc_error swerr = {0};
@@ -250,7 +267,7 @@ int switch_cmd_run(const struct vlab_opts *opts, int argc, char **argv)
 	int code = VLAB_EXIT_FAIL;
 	int ret;
 
-	ret = swcmd_build(argc, argv, &req, err, sizeof(err));
+	ret = swcmd_build_at(pos, argc, argv, &req, err, sizeof(err));
 	if (ret == SWCMD_HELP) {
 		swcmd_help(&req, stdout);
 		code = VLAB_EXIT_OK;

@@ -5,7 +5,8 @@
  *                  schema (switch_cmd.c over cmdtree.c);
  *   swcmd_print()  API result -> human tables or JSON, writes to a FILE
  *                  (switch_print.c);
- *   switch_cmd_run() the command group entry: build, connect, call, print.
+ *   swcmd_run()    a command reached in vlab's tree: build, connect, call,
+ *                  print.
  *
  * Threads: main thread of the vlab CLI. */
 #ifndef VLAB_SWITCH_CMD_H
@@ -45,7 +46,14 @@ struct swcmd_req {
  * swcmd_usage()). Call swcmd_req_clear() in every case. */
 int swcmd_build(int argc, char *const argv[], struct swcmd_req *req, char *err, size_t errlen);
 
-/* The root of the `vlab switch` command tree (for tests that walk it). */
+/* Builds the request of the command at `pos` (where a walk of vlab's tree
+ * stopped) from the words after it; returns as swcmd_build() does. */
+int swcmd_build_at(const struct cmd_pos *pos, int argc, char *const argv[], struct swcmd_req *req,
+		   char *err, size_t errlen);
+
+/* The `vlab switch` group, which vlab's tree opens with the word `switch`,
+ * and a pointer to it (for tests that walk it). */
+extern const struct cmd_node swcmd_group;
 const struct cmd_node *swcmd_root(void);
 
 /* Releases the params of a request; accepts a zeroed request. */
@@ -62,7 +70,9 @@ void swcmd_help(const struct swcmd_req *req, FILE *f);
  * the result does not have the documented shape. */
 int swcmd_print(const struct swcmd_req *req, const json_t *result, FILE *f);
 
-/* Entry of the `switch` command group (see struct vlab_cmd). */
-int switch_cmd_run(const struct vlab_opts *opts, int argc, char **argv);
+/* Runs the switch command at `pos` of vlab's tree with the words after it:
+ * builds its request, calls the switch, prints the result (or its help, or
+ * the usage error). Returns a VLAB_EXIT_* code. */
+int swcmd_run(const struct vlab_opts *opts, const struct cmd_pos *pos, int argc, char **argv);
 
 #endif /* VLAB_SWITCH_CMD_H */

@@ -1,6 +1,6 @@
-/* Shared definitions of the vlab CLI: global options, exit codes and the shape of
- * a command group, so each group (`switch`, later `vm`, `up`, ...) lives in its
- * own file and joins the table in vlab.c with one line.
+/* Shared definitions of the vlab CLI: global options and exit codes. Each
+ * command lives in its own file and joins vlab's command tree (vlab_cmds.c)
+ * with one node.
  *
  * Threads: the CLI is single-threaded; everything here runs on the main thread. */
 #ifndef VLAB_VLAB_H
@@ -18,14 +18,6 @@ struct vlab_opts {
 	const char *socket; /* --socket PATH, or NULL: VLAB_SWITCH_SOCKET, then the default */
 	bool json;	    /* -j: print the raw JSON result instead of tables */
 	bool pretty;	    /* -p: indent JSON output (implies json) */
-};
-
-/* A top-level command group. `run` gets argv after the group name (argv[0] is
- * the first word after it, argc may be 0) and returns a VLAB_EXIT_* code. */
-struct vlab_cmd {
-	const char *name;    /* word on the command line, e.g. "switch" */
-	const char *summary; /* one line for `vlab --help` */
-	int (*run)(const struct vlab_opts *opts, int argc, char **argv);
 };
 
 #endif /* VLAB_VLAB_H */

@@ -1,6 +1,7 @@
 /* `vlab vm ...`: single lab nodes; see vm_cmd.h. The commands (start, stop,
- * destroy, status, exec, console, link) and vm_cmd_run() that dispatches
- * them; the argv parsers are in vm_parse.c.
+ * destroy, status, exec, console, link) and their group in vlab's command
+ * tree, which holds their usage and help; the argv parsers are in
+ * vm_parse.c.
  *
  * Threads: main thread of the vlab CLI (vmhost may use worker threads). */
 #include "vm_cmd.h"
@@ -15,6 +16,7 @@
 #include <jansson.h>
 
 #include "args.h"
+#include "cmdtree.h"
 #include "kind.h"
 #include "lab.h"
 #include "swclient.h"
@@ -22,44 +24,33 @@
 #include "vm.h"
 #include "swreq.h"
 
-static const char vm_usage[] =
-	"usage: vlab vm COMMAND [ARGS]\n"
-	"\n"
-	"Single lab nodes: QEMU guests (kind vm) and network-namespace hosts (kind host).\n"
-	"\n"
-	"commands:\n"
-	"  start NAME [OPTIONS]        start a node and plug its NICs into the switch\n"
-	"  stop NAME [--timeout S]     power a guest off (ACPI), killing it after S seconds\n"
-	"  destroy NAME|--all          remove the node(s) and everything made for them\n"
-	"  status [NAME]               state, agent, addresses (-j for JSON)\n"
-	"  exec NAME -- CMD [ARGS]     run a command in the node; exit status is CMD's\n"
-	"  console NAME                attach to the guest's serial console (Ctrl-] detaches)\n"
-	"  link NAME IFNAME up|down    set a NIC's link\n"
-	"\n"
-	"Every command takes --lab LAB (default: $VLAB_LAB, else \"default\").\n";
-
-static const char start_usage[] =
-	"usage: vlab vm start NAME [--lab LAB] [--kind vm|host] [--cpus N] [--memory SIZE]\n"
-	"                     [--nic network=NET[,ip=CIDR]...[,mac=MAC][,mtu=N][,queues=N][,ifname=IF]]...\n"
-	"                     [--route DST,VIA]... [--forward] [--disk IMAGE]\n"
-	"                     [--kernel FILE [--initrd FILE]] [--append ARGS]\n"
-	"                     [--no-wait] [--timeout SECONDS]\n"
-	"\n"
-	"  --kind      vm (QEMU guest, default) or host (network namespace)\n"
-	"  --cpus      vCPUs (default 1); --memory guest RAM, e.g. 128M or 1G (default 128M)\n"
-	"  --nic       one per interface, in order eth0, eth1, ...; MAC and port name are\n"
-	"              derived from lab/node/index unless given\n"
-	"  --route     DST is a CIDR or \"default\"; VIA the next hop\n"
-	"  --forward   enable IP forwarding (a router node)\n"
-	"  --disk      boot the guest's own qcow2/raw image (see docs/guest-images.md)\n"
-	"  --no-wait   return once QEMU runs instead of when the guest agent answers\n"
-	"  --timeout   seconds to wait for the guest agent (default 120)\n";
-
 /* ---- the commands ---- */
 
-static int usage_error(const char *usage, const char *msg)
+/* Where `vlab vm CMD` is in the tree, for its usage and help. */
+static void pos_of(const char *cmd, struct cmd_pos *pos)
 {
-	fprintf(stderr, "vlab: %s\n%s", msg, usage);
+	if (cmd_find(&vmcmd_group, "vlab vm", cmd, pos) < 0)
+		*pos = (struct cmd_pos){.node = &vmcmd_group, .path = "vlab vm"};
+}
+
+/* `vlab vm CMD --help`: the command's help from its node; VLAB_EXIT_OK. */
+static int help(const char *cmd)
+{
+	struct cmd_pos pos;
+
+	pos_of(cmd, &pos);
+	cmd_help(&pos, stdout);
+	return VLAB_EXIT_OK;
+}
+
+/* Prints "vlab: <msg>" and the command's usage; VLAB_EXIT_USAGE. */
+static int usage_error(const char *cmd, const char *msg)
+{
+	struct cmd_pos pos;
+
+	pos_of(cmd, &pos);
+	fprintf(stderr, "vlab: %s\n", msg);
+	cmd_usage(&pos, stderr);
 	return VLAB_EXIT_USAGE;
 }
 
@@ -107,12 +98,10 @@ static int cmd_start(const struct vlab_opts *opts, int argc, char **argv)
 	int rc;
 
 	rc = vmcmd_parse_start(argc, argv, &s, err, sizeof(err));
-	if (rc == 1) {
-		fputs(start_usage, stdout);
-		return VLAB_EXIT_OK;
-	}
+	if (rc == 1)
+		return help("start");
 	if (rc < 0)
-		return usage_error(start_usage, err);
+		return usage_error("start", err);
 	k = kind_of(s.node.kind);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* the switch must be there before a guest boots: check it first */
@@ -196,15 +185,14 @@ out_fail:
 
 static int cmd_stop(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static const char u[] = "usage: vlab vm stop NAME [--lab LAB] [--timeout SECONDS]\n";
 	struct vmcmd_args a;
 	char err[512];
 	int rc = vmcmd_parse_args(argc, argv, &a, err, sizeof(err));
 
 	if (rc == 1)
-		return fputs(u, stdout), VLAB_EXIT_OK;
+		return help("stop");
 	if (rc < 0 || a.npos != 1)
-		return usage_error(u, rc < 0 ? err : "give one node NAME");
+		return usage_error("stop", rc < 0 ? err : "give one node NAME");
 	rc = vm_stop(a.lab, a.name, (a.timeout_s < 0 ? 10 : a.timeout_s) * 1000, err,
 		     sizeof(err));
 	if (rc < 0) {
@@ -231,15 +219,14 @@ static int destroy_one(const struct vlab_opts *opts, const char *lab, const char
 
 static int cmd_destroy(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static const char u[] = "usage: vlab vm destroy NAME|--all [--lab LAB]\n";
 	char(*names)[NODE_NAME_MAX] = NULL, err[512];
 	struct vmcmd_args a;
 	int rc = vmcmd_parse_args(argc, argv, &a, err, sizeof(err)), n, failed = 0;
 
 	if (rc == 1)
-		return fputs(u, stdout), VLAB_EXIT_OK;
+		return help("destroy");
 	if (rc < 0 || (a.all ? a.npos != 0 : a.npos != 1))
-		return usage_error(u, rc < 0 ? err : "give one node NAME, or --all");
+		return usage_error("destroy", rc < 0 ? err : "give one node NAME, or --all");
 	if (!a.all) {
 		if (lab_node_dir(a.lab, a.name, err, sizeof(err)) == 0 && access(err, F_OK) < 0) {
 			fprintf(stderr, "vlab: node \"%s\" of lab \"%s\" does not exist\n", a.name,
@@ -288,7 +275,6 @@ static json_t *status_json(const char *lab, const char *name)
 
 static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static const char u[] = "usage: vlab vm status [NAME] [--lab LAB]\n";
 	static const struct table_col cols[] = {{"NODE", false},  {"KIND", false},
 						{"STATE", false}, {"AGENT", false},
 						{"PID", true},    {"INTERFACES", false}};
@@ -298,9 +284,10 @@ static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
 	int rc = vmcmd_parse_args(argc, argv, &a, err, sizeof(err)), n;
 
 	if (rc == 1)
-		return fputs(u, stdout), VLAB_EXIT_OK;
+		return help("status");
 	if (rc < 0 || a.npos > 1)
-		return json_decref(arr), usage_error(u, rc < 0 ? err : "give at most one NAME");
+		return json_decref(arr),
+		       usage_error("status", rc < 0 ? err : "give at most one NAME");
 	if (a.name) {
 		if (lab_node_dir(a.lab, a.name, err, sizeof(err)) == 0 && access(err, F_OK) < 0) {
 			fprintf(stderr, "vlab: node \"%s\" of lab \"%s\" does not exist\n", a.name,
@@ -371,16 +358,15 @@ static int cmd_status(const struct vlab_opts *opts, int argc, char **argv)
 
 static int cmd_exec(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static const char u[] = "usage: vlab vm exec NAME [--lab LAB] [--timeout S] -- CMD [ARGS]\n";
 	struct vm_exec_result r;
 	struct vmcmd_args a;
 	char err[512];
 	int rc = vmcmd_parse_args(argc, argv, &a, err, sizeof(err));
 
 	if (rc == 1)
-		return fputs(u, stdout), VLAB_EXIT_OK;
+		return help("exec");
 	if (rc < 0 || a.npos != 1 || a.dashdash < 0 || a.dashdash >= argc)
-		return usage_error(u, rc < 0 ? err : "give NAME, then -- and the command");
+		return usage_error("exec", rc < 0 ? err : "give NAME, then -- and the command");
 	rc = vm_exec(a.lab, a.name, (const char *const *)&argv[a.dashdash],
 		     (a.timeout_s < 0 ? 60 : a.timeout_s) * 1000, &r, err, sizeof(err));
 	if (rc < 0) {
@@ -416,15 +402,14 @@ int vmcmd_print_exec(const struct vlab_opts *opts, const struct vm_exec_result *
 
 static int cmd_console(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static const char u[] = "usage: vlab vm console NAME [--lab LAB]\n";
 	struct vmcmd_args a;
 	char err[512];
 	int rc = vmcmd_parse_args(argc, argv, &a, err, sizeof(err));
 
 	if (rc == 1)
-		return fputs(u, stdout), VLAB_EXIT_OK;
+		return help("console");
 	if (rc < 0 || a.npos != 1)
-		return usage_error(u, rc < 0 ? err : "give one node NAME");
+		return usage_error("console", rc < 0 ? err : "give one node NAME");
 	if (vm_console(a.lab, a.name, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vlab: %s\n", err);
 		return VLAB_EXIT_FAIL;
@@ -434,15 +419,14 @@ static int cmd_console(const struct vlab_opts *opts, int argc, char **argv)
 
 static int cmd_link(const struct vlab_opts *opts, int argc, char **argv)
 {
-	static const char u[] = "usage: vlab vm link NAME IFNAME up|down [--lab LAB]\n";
 	struct vmcmd_args a;
 	char err[512];
 	int rc = vmcmd_parse_args(argc, argv, &a, err, sizeof(err));
 
 	if (rc == 1)
-		return fputs(u, stdout), VLAB_EXIT_OK;
+		return help("link");
 	if (rc < 0 || a.npos != 3 || (strcmp(a.pos[2], "up") && strcmp(a.pos[2], "down")))
-		return usage_error(u, rc < 0 ? err : "give NAME, IFNAME and up or down");
+		return usage_error("link", rc < 0 ? err : "give NAME, IFNAME and up or down");
 	if (vm_link(a.lab, a.name, a.pos[1], strcmp(a.pos[2], "up") == 0, err, sizeof(err)) <
 	    0) {
 		fprintf(stderr, "vlab: %s\n", err);
@@ -451,25 +435,67 @@ static int cmd_link(const struct vlab_opts *opts, int argc, char **argv)
 	return VLAB_EXIT_OK;
 }
 
-int vm_cmd_run(const struct vlab_opts *opts, int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(const struct vlab_opts *, int, char **);
-	} cmds[] = {
-		{"start", cmd_start},	{"stop", cmd_stop}, {"destroy", cmd_destroy},
-		{"status", cmd_status}, {"exec", cmd_exec}, {"console", cmd_console},
-		{"link", cmd_link},
-	};
+/* ---- the group in vlab's tree ---- */
 
-	if (argc == 0 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help") ||
-	    !strcmp(argv[0], "help")) {
-		fputs(vm_usage, argc == 0 ? stderr : stdout);
-		return argc == 0 ? VLAB_EXIT_USAGE : VLAB_EXIT_OK;
-	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[0], cmds[i].name) == 0)
-			return cmds[i].fn(opts, argc - 1, argv + 1);
-	fprintf(stderr, "vlab: unknown command \"vm %s\"\n%s", argv[0], vm_usage);
-	return VLAB_EXIT_USAGE;
-}
+static const struct cmd_node vm_cmds[] = {
+    {.name = "start",
+     .args = "NAME [OPTIONS]",
+     .summary = "start a node and plug its NICs into the switch",
+     .usage = "vlab vm start NAME [--lab LAB] [--kind vm|host] [--cpus N] [--memory SIZE]\n"
+	      "                     [--nic network=NET[,ip=CIDR]...[,mac=MAC][,mtu=N][,queues=N]"
+	      "[,ifname=IF]]...\n"
+	      "                     [--route DST,VIA]... [--forward] [--disk IMAGE]\n"
+	      "                     [--kernel FILE [--initrd FILE]] [--append ARGS]\n"
+	      "                     [--no-wait] [--timeout SECONDS]",
+     .details = "  --kind      vm (QEMU guest, default) or host (network namespace)\n"
+		"  --cpus      vCPUs (default 1); --memory guest RAM, e.g. 128M or 1G (default "
+		"128M)\n"
+		"  --nic       one per interface, in order eth0, eth1, ...; MAC and port name are\n"
+		"              derived from lab/node/index unless given\n"
+		"  --route     DST is a CIDR or \"default\"; VIA the next hop\n"
+		"  --forward   enable IP forwarding (a router node)\n"
+		"  --disk      boot the guest's own qcow2/raw image (see docs/guest-images.md)\n"
+		"  --no-wait   return once QEMU runs instead of when the guest agent answers\n"
+		"  --timeout   seconds to wait for the guest agent (default 120)\n",
+     .run = cmd_start},
+    {.name = "stop",
+     .args = "NAME [--timeout S]",
+     .summary = "power a guest off (ACPI), killing it after S seconds",
+     .usage = "vlab vm stop NAME [--lab LAB] [--timeout SECONDS]",
+     .details = "  --timeout   seconds before the guest is killed (default 10)\n",
+     .run = cmd_stop},
+    {.name = "destroy",
+     .args = "NAME|--all",
+     .summary = "remove the node(s) and everything made for them",
+     .usage = "vlab vm destroy NAME|--all [--lab LAB]",
+     .run = cmd_destroy},
+    {.name = "status",
+     .args = "[NAME]",
+     .summary = "state, agent, addresses (-j for JSON)",
+     .usage = "vlab vm status [NAME] [--lab LAB]",
+     .run = cmd_status},
+    {.name = "exec",
+     .args = "NAME -- CMD [ARGS]",
+     .summary = "run a command in the node; exit status is CMD's",
+     .usage = "vlab vm exec NAME [--lab LAB] [--timeout S] -- CMD [ARGS]",
+     .details = "  --timeout   seconds the command may run (default 60)\n",
+     .run = cmd_exec},
+    {.name = "console",
+     .args = "NAME",
+     .summary = "attach to the guest's serial console (Ctrl-] detaches)",
+     .usage = "vlab vm console NAME [--lab LAB]",
+     .run = cmd_console},
+    {.name = "link",
+     .args = "NAME IFNAME up|down",
+     .summary = "set a NIC's link",
+     .usage = "vlab vm link NAME IFNAME up|down [--lab LAB]",
+     .run = cmd_link},
+    {0},
+};
+
+const struct cmd_node vmcmd_group = {
+    .name = "vm",
+    .summary = "Single lab nodes: QEMU guests (kind vm) and network-namespace hosts (kind host).",
+    .children = vm_cmds,
+    .details = "Every command takes --lab LAB (default: $VLAB_LAB, else \"default\").\n",
+};

@@ -2,8 +2,9 @@
  * stop, destroy, status, exec, console, link. Starting a node also plugs its
  * NICs into vlab-switchd; destroying it unplugs them.
  *
- * The argv parsers are pure and unit-tested (vm_parse.c); vm_cmd_run() does
- * the work (vm_cmd.c).
+ * The argv parsers are pure and unit-tested (vm_parse.c); the commands are
+ * local commands of the `vm` group of vlab's command tree, which gives their
+ * usage and help (vm_cmd.c).
  * Threads: main thread of the vlab CLI (vmhost may use worker threads). */
 #ifndef VLAB_VM_CMD_H
 #define VLAB_VM_CMD_H
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmdtree.h"
 #include "node.h"
 #include "vlab.h"
 
@@ -56,7 +58,7 @@ struct vm_exec_result;
  * exit with: the command's own, or 0 with -j. */
 int vmcmd_print_exec(const struct vlab_opts *opts, const struct vm_exec_result *r);
 
-/* Entry of the `vm` command group. */
-int vm_cmd_run(const struct vlab_opts *opts, int argc, char **argv);
+/* The `vm` group, which vlab's tree opens with the word `vm`. */
+extern const struct cmd_node vmcmd_group;
 
 #endif
