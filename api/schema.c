@@ -92,6 +92,43 @@ static const struct api_param p_fdb_del_static[] = {
 	P_END,
 };
 
+static const char *const cap_directions[] = {"both", "in", "out", NULL};
+
+static const struct api_param p_capture_start[] = {
+	{"ports", API_T_NAMES, false, 0, API_MAX_PORTS, NULL, "ports", -1, "PORT...",
+	 "ports to capture on"},
+	{"networks", API_T_NAMES, false, 0, API_MAX_NETS, NULL, "networks", -1, "NET...",
+	 "networks to capture on: every port in them, also ports added later"},
+	{"direction", API_T_ENUM, false, 0, 0, cap_directions, "direction", -1, "DIR",
+	 "in: frames entering the switch from the port; out: frames it sends there; both "
+	 "(default)"},
+	{"filter", API_T_STRING, false, 0, API_FILTER_MAX, NULL, "filter", -1, "EXPR",
+	 "libpcap filter expression (pcap-filter(7)); default: every frame"},
+	{"snaplen", API_T_UINT, false, 1, API_SNAPLEN_MAX, NULL, "snaplen", -1, "BYTES",
+	 "bytes kept of each frame (default 65535: whole frames)"},
+	P_END,
+};
+
+static const struct api_param p_capture_id[] = {
+	{"id", API_T_UINT, true, 1, UINT32_MAX, NULL, NULL, 0, "ID", "capture id"},
+	P_END,
+};
+
+static const struct api_param p_capture_recent[] = {
+	{"network", API_T_NAME, true, 0, 0, NULL, NULL, 0, "NETWORK",
+	 "network whose flight recorder to read"},
+	P_END,
+};
+
+static const struct api_param p_network_record[] = {
+	{"name", API_T_NAME, true, 0, 0, NULL, NULL, 0, "NAME", "network name"},
+	{"packets", API_T_UINT, true, 0, API_RECORD_MAX, NULL, NULL, 1, "N",
+	 "packets to keep, 1 to 100000 (0: recorder off)"},
+	{"snaplen", API_T_UINT, false, 1, API_SNAPLEN_MAX, NULL, "snaplen", -1, "BYTES",
+	 "bytes kept of each frame (default 65535)"},
+	P_END,
+};
+
 const struct api_method api_methods[] = {
 	{"version", "the switch's name, version and API version", p_none, false},
 	{"network.add", "create a network (an L2 segment with its own VNI)", p_network_add, true},
@@ -107,6 +144,15 @@ const struct api_method api_methods[] = {
 	{"fdb.del_static", "delete a static entry", p_fdb_del_static, true},
 	{"stats", "port, drop, event, network, PMD and memory counters", p_none, false},
 	{"stats.clear", "zero every counter", p_none, false},
+	{"network.record", "switch a network's flight recorder on (its last N packets) or off",
+	 p_network_record, true},
+	{"capture.start", "tap ports and networks; the frames stream on a socket passed back",
+	 p_capture_start, false},
+	{"capture.stop", "end a capture: taps off, the rest of the stream, final counters",
+	 p_capture_id, false},
+	{"capture.recent", "what a network's flight recorder holds now, as a capture stream",
+	 p_capture_recent, false},
+	{"capture.list", "captures and flight recorders with their counters", p_none, false},
 	{NULL},
 };
 
@@ -241,6 +287,29 @@ static int check_value(const struct api_param *p, json_t *v, char *msg, size_t l
 				 json_is_string(v) ? shown(json_string_value(v), b, sizeof(b))
 						   : "a non-string");
 			return -EINVAL;
+		}
+		return 0;
+	}
+	case API_T_NAMES: {
+		size_t i;
+		json_t *e;
+
+		if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > p->max) {
+			snprintf(msg, len, "\"%s\" must be a list of 1 to %llu names", p->key,
+				 (unsigned long long)p->max);
+			return -EINVAL;
+		}
+		json_array_foreach(v, i, e)
+		{
+			if (!json_is_string(e) || !name_ok(json_string_value(e), API_NAME_MAX)) {
+				snprintf(msg, len,
+					 "\"%s\": item %zu must be a name: 1-%d of A-Z a-z 0-9 _ . "
+					 "-, not starting with . or - (got %s)",
+					 p->key, i + 1, API_NAME_MAX,
+					 json_is_string(e) ? shown(json_string_value(e), b, sizeof(b))
+							   : "a non-string");
+				return -EINVAL;
+			}
 		}
 		return 0;
 	}

@@ -33,6 +33,10 @@
 #define API_MAX_NETS       4096     /* per switch */
 #define API_MAX_VHOST      1000     /* vhost-user ports per switch */
 #define API_MAX_ETHDEV     32       /* ring, null and pcap ports together */
+#define API_MAX_CAPTURES   64       /* capture sessions at once, recorders included */
+#define API_FILTER_MAX     4096     /* bytes of a capture filter expression */
+#define API_SNAPLEN_MAX    65535    /* bytes kept of a captured frame */
+#define API_RECORD_MAX     100000   /* packets a network's flight recorder keeps */
 
 /* ---- drop and event reasons ----
  * X(enum suffix, API name, meaning). A drop loses the frame; an event does
@@ -84,6 +88,7 @@ enum api_type {
 	API_T_UINT,   /* an integer in min..max */
 	API_T_MAC,    /* a unicast or multicast MAC, aa:bb:cc:dd:ee:ff */
 	API_T_ENUM,   /* one of `values` */
+	API_T_NAMES,  /* a list of 1..max names (API_T_NAME each) */
 };
 
 struct api_param {

@@ -12,7 +12,7 @@ PKGS=(
   clang libclang-rt-14-dev llvm
   python3 iproute2 iputils-ping arping procps
   qemu-system-x86 linux-image-amd64 busybox-static qemu-guest-agent
-  iperf3 tcpdump iputils-ping xz-utils zstd ethtool
+  iperf3 tcpdump iputils-ping xz-utils zstd ethtool tshark
   openvswitch-switch-dpdk
 )
 HUGEPAGES=${VLAB_HUGEPAGES:-2048}
@@ -29,6 +29,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # tshark's package asks whether non-root users may capture: they may not
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi

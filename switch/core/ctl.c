@@ -54,7 +54,9 @@ static struct {
 	uint64_t more[CTL_MAX_CLIENTS / 64]; /* clients with requests left after their turn */
 	pthread_mutex_t post_lock;
 	struct ctl_posted *post_head, **post_tail;
+	int passed_fd; /* ctl_pass_fd() of the request being handled, or -1 */
 } ctl = {.lfd = -1,
+	 .passed_fd = -1,
 	 .epfd = -1,
 	 .sfd = -1,
 	 .efd = -1,
@@ -122,6 +124,7 @@ static const struct ctl_method *const ctl_tables[] = {
 	network_methods,
 	port_methods,
 	stats_methods,
+	capture_methods,
 };
 
 static int ctl_version(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
@@ -144,6 +147,21 @@ static const struct ctl_method *ctl_find(const char *name)
 			if (strcmp(m->name, name) == 0)
 				return m;
 	return NULL;
+}
+
+void ctl_pass_fd(int fd)
+{
+	if (ctl.passed_fd >= 0)
+		close(ctl.passed_fd);
+	ctl.passed_fd = fd;
+}
+
+int ctl_take_passed_fd(void)
+{
+	int fd = ctl.passed_fd;
+
+	ctl.passed_fd = -1;
+	return fd;
 }
 
 int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,

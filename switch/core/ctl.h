@@ -27,6 +27,14 @@ struct ctl_method {
 extern const struct ctl_method network_methods[];
 extern const struct ctl_method port_methods[];
 extern const struct ctl_method stats_methods[];
+extern const struct ctl_method capture_methods[];
+
+/* From a handler: passes `fd` to the client with the reply being made (a
+ * capture stream), then closes it here. A request that was not made on a
+ * socket (state restore) just closes it. */
+void ctl_pass_fd(int fd);
+/* The fd a handler passed with the reply just made, or -1 (ctl_client.c). */
+int ctl_take_passed_fd(void);
 
 /* Asks the control thread to run fn(sw, arg) soon, in posting order.
  * Callable from any thread (device callbacks); `arg` belongs to fn, which

@@ -23,6 +23,7 @@
 #define CTL_TURN_LINES 32          /* requests served per client per turn */
 #define CTL_READ_CHUNK 65536       /* bytes read per turn */
 #define CTL_OUT_HIGH   (256 << 10) /* unsent reply bytes above which reading stops */
+#define CTL_PASS_MAX   8           /* descriptors waiting to go with replies */
 
 struct ctl_client {
 	int fd;
@@ -35,6 +36,11 @@ struct ctl_client {
 	bool closing;     /* close once the replies are out */
 	uint32_t events;  /* what epoll watches now */
 	uint64_t last_ms; /* last request or reply */
+	/* descriptors to pass with replies: pass_fd[i] goes with the byte at
+	 * out offset pass_off[i] (the reply's first byte) */
+	int pass_fd[CTL_PASS_MAX];
+	size_t pass_off[CTL_PASS_MAX];
+	unsigned int n_pass;
 };
 
 static uint64_t now_ms(void)
@@ -64,6 +70,8 @@ void ctl_client_free(struct ctl_client *c, int epfd)
 		return;
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	for (unsigned int i = 0; i < c->n_pass; i++)
+		close(c->pass_fd[i]);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -121,12 +129,52 @@ static int queue(struct ctl_client *c, char *line)
 	return 0;
 }
 
+/* Sends bytes from out_off, at most up to the next descriptor to pass and
+ * with it when it goes with the first of them. */
+static ssize_t send_some(struct ctl_client *c)
+{
+	size_t end = c->out_len;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t n;
+
+	if (c->n_pass > 0 && c->pass_off[0] > c->out_off)
+		end = c->pass_off[0];
+	else if (c->n_pass > 1)
+		end = c->pass_off[1];
+	iov.iov_base = c->out + c->out_off;
+	iov.iov_len = end - c->out_off;
+	if (c->n_pass > 0 && c->pass_off[0] == c->out_off) {
+		struct cmsghdr *cm;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &c->pass_fd[0], sizeof(int));
+	}
+	n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0 && msg.msg_control != NULL) { /* passed: the client has its copy */
+		close(c->pass_fd[0]);
+		c->n_pass--;
+		memmove(c->pass_fd, c->pass_fd + 1, c->n_pass * sizeof(int));
+		memmove(c->pass_off, c->pass_off + 1, c->n_pass * sizeof(size_t));
+	}
+	return n;
+}
+
 /* Sends what the socket takes. -1 when the client is gone. */
 static int flush(struct ctl_client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send_some(c);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -233,8 +281,21 @@ int ctl_client_turn(struct sw *sw, struct ctl_client *c, int epfd, bool *more)
 		}
 		line = next_line(c, &len);
 		if (line != NULL) {
-			if (queue(c, ctl_handle_line(sw, line, len)) < 0)
+			char *reply = ctl_handle_line(sw, line, len);
+			size_t rlen = reply ? strlen(reply) : 0;
+			int fd;
+
+			if (queue(c, reply) < 0) {
+				close(ctl_take_passed_fd());
 				return -1;
+			}
+			fd = ctl_take_passed_fd();
+			if (fd >= 0 && rlen > 0 && c->n_pass < CTL_PASS_MAX) {
+				c->pass_fd[c->n_pass] = fd; /* with the reply's first byte */
+				c->pass_off[c->n_pass++] = c->out_len - rlen;
+			} else if (fd >= 0) {
+				close(fd); /* the client's stream ends at once */
+			}
 			served++;
 			c->last_ms = now_ms();
 			continue;

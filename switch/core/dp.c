@@ -2,6 +2,9 @@
  * thread's networks and ports, publish it, wait for every PMD lcore to pass a
  * quiescent state (rte_rcu_qsbr), then free the old one.
  *
+ * Features add their own state to a snapshot as it is built (fill hooks)
+ * and free it with the snapshot (release hooks).
+ *
  * Runs on the control thread only. PMD lcores never see a snapshot change
  * under them: they load the pointer once per loop iteration. */
 #include <errno.h>
@@ -9,6 +12,7 @@
 
 #include <rte_malloc.h>
 
+#include "pipeline.h"
 #include "port.h"
 #include "sw.h"
 
@@ -47,6 +51,15 @@ static void dp_build(const struct sw *sw, struct sw_dp *dp)
 	}
 }
 
+/* Frees a snapshot no PMD can see any more, and what features hang on it. */
+static void dp_release(struct sw_dp *dp)
+{
+	for (unsigned int f = 0; f < dp_n_features; f++)
+		if (dp_features[f]->release)
+			dp_features[f]->release(dp);
+	rte_free(dp);
+}
+
 int sw_dp_publish(struct sw *sw)
 {
 	struct sw_dp *dp, *old;
@@ -55,10 +68,13 @@ int sw_dp_publish(struct sw *sw)
 	if (dp == NULL)
 		return -ENOMEM;
 	dp_build(sw, dp);
+	for (unsigned int f = 0; f < dp_n_features; f++)
+		if (dp_features[f]->fill)
+			dp_features[f]->fill(sw, dp);
 	old = atomic_exchange_explicit(&sw->dp, dp, memory_order_acq_rel);
 	if (old != NULL) {
 		rte_rcu_qsbr_synchronize(sw->rcu, RTE_QSBR_THRID_INVALID);
-		rte_free(old);
+		dp_release(old);
 	}
 	return 0;
 }
@@ -69,6 +85,6 @@ void sw_dp_free(struct sw *sw)
 
 	if (old != NULL) {
 		rte_rcu_qsbr_synchronize(sw->rcu, RTE_QSBR_THRID_INVALID);
-		rte_free(old);
+		dp_release(old);
 	}
 }

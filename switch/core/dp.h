@@ -23,6 +23,9 @@
 #define SW_NAME_MAX  32 /* including the NUL */
 #define SW_BURST     32
 #define SW_NO_NET    0xffff
+#define DP_MAX_FEAT_MEM 4
+
+struct cap_port_taps;
 
 struct dp_port;
 
@@ -98,6 +101,10 @@ struct sw_dp {
 		uint16_t off, n;
 	} net_members[SW_MAX_NETS]; /* slice of members[] per network */
 	uint16_t members[SW_MAX_PORTS];
+	/* per-port state of features that need more than their bit: the
+	 * capture taps of a port (switch/capture/tap.c), or NULL */
+	const struct cap_port_taps *tap[SW_MAX_PORTS];
+	void *feat_mem[DP_MAX_FEAT_MEM]; /* what features' fill hooks allocated */
 };
 
 #endif

@@ -22,6 +22,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "cap.h"
 #include "ctl.h"
 #include "port.h"
 #include "state.h"
@@ -322,6 +323,12 @@ int main(int argc, char **argv)
 		pmd->idx = i;
 		sw->pmd[i++] = pmd;
 	}
+	rc = cap_init(sw); /* its pipeline features join before the first snapshot */
+	if (rc < 0) {
+		fprintf(stderr, "vlab-switchd: cannot start packet capture: %s\n", strerror(-rc));
+		rc = 1;
+		goto out_free;
+	}
 	if (sw_dp_publish(sw) < 0) {
 		rc = 1;
 		goto out_free;
@@ -361,6 +368,7 @@ out_ports:
 out_free:
 	if (sw != NULL) {
 		sw_dp_free(sw);
+		cap_shutdown(sw);
 		for (unsigned int k = 0; k < SW_MAX_PMDS; k++)
 			rte_free(sw->pmd[k]);
 		fdb_destroy(sw->fdb);

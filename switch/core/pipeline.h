@@ -30,6 +30,7 @@
 #include "dp.h"
 #include "pkt.h"
 
+struct sw;
 struct sw_pmd;
 
 #define DP_MAX_FEATURES 32
@@ -54,6 +55,11 @@ struct dp_feature {
 	 * consumed or dropped it (and counted why). */
 	int (*egress)(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t out, struct rte_mbuf **m,
 		      const struct pkt_meta *meta);
+	/* Optional, control thread: adds the feature's state to a snapshot
+	 * being built (per-port tables, feature bits), and releases what an
+	 * old snapshot holds once no PMD can see it. */
+	void (*fill)(const struct sw *sw, struct sw_dp *dp);
+	void (*release)(struct sw_dp *dp);
 	uint32_t bit; /* assigned by dp_feature_register() */
 };
 

@@ -1,7 +1,8 @@
 /* Persistence of the switch configuration; see state.h.
  *
  * File format: {"version": 1, "networks": [network.add params...],
- * "ports": [port.add params...], "static_fdb": [fdb.add_static params...]}.
+ * "ports": [port.add params...], "static_fdb": [fdb.add_static params...],
+ * "recorders": [network.record params...]}.
  * Restoring replays each entry through the same handlers as API requests, so
  * the file is validated exactly like a request. */
 #include "state.h"
@@ -16,6 +17,7 @@
 #include <jansson.h>
 #include <rte_log.h>
 
+#include "cap.h"
 #include "ctl.h"
 #include "mac.h"
 #include "port.h"
@@ -63,8 +65,8 @@ int state_save(struct sw *sw)
 		json_array_extend(sctx.arr, sw->unrestored_static);
 	if (fdb_static_count(sw->fdb) > 0) /* a scan of the whole table otherwise */
 		fdb_foreach(sw->fdb, -1, static_cb, &sctx);
-	root = json_pack("{s:i,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
-			 "static_fdb", sctx.arr);
+	root = json_pack("{s:i,s:o,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
+			 "static_fdb", sctx.arr, "recorders", cap_recorders_config(sw));
 	if (root == NULL)
 		return -ENOMEM;
 
@@ -188,6 +190,7 @@ int state_load(struct sw *sw)
 	state_replay(sw, json_object_get(root, "networks"), "network.add");
 	state_replay(sw, json_object_get(root, "ports"), "port.add");
 	state_replay(sw, json_object_get(root, "static_fdb"), "fdb.add_static");
+	state_replay(sw, json_object_get(root, "recorders"), "network.record");
 	sw->restoring = false;
 	json_decref(root);
 	return 0;

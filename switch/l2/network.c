@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cap.h"
 #include "ctl.h"
 #include "mac.h"
 #include "port.h"
@@ -86,6 +87,7 @@ static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_er
 				"start); delete it first",
 				sw->net[n].name, pname);
 	sw->net[n].used = false;
+	cap_net_gone(sw, n); /* its recorder ends; captures of it stop covering it */
 	if (sw_dp_publish(sw) < 0) {
 		sw->net[n].used = true;
 		return api_fail(err, -ENOMEM, "out of memory removing network \"%s\"; try again",

@@ -65,6 +65,8 @@ static const char *value_of(const struct api_param *p, int alt, char *buf, size_
 	case API_T_UINT:
 		snprintf(buf, len, "%llu", (unsigned long long)(alt ? p->max : p->min));
 		return buf;
+	case API_T_NAMES: /* not on the switch command tree */
+		return "n1";
 	case API_T_ENUM:
 		while (p->values[n])
 			n++;
