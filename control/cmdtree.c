@@ -215,6 +215,28 @@ static int param_value(const struct api_method *m, const struct api_param *p, co
 		*out = json_string(mac);
 		break;
 	}
+	case API_T_NAMES: { /* NAME[,NAME...] */
+		char one[API_NAME_MAX + 2];
+
+		*out = json_array();
+		for (const char *a = s; *out && a;) {
+			const char *comma = strchr(a, ',');
+			size_t n = comma ? (size_t)(comma - a) : strlen(a);
+
+			snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) - 1 ? n : sizeof(one) - 1), a);
+			if (n >= sizeof(one) - 1 || args_name(one, what, err, errlen) < 0) {
+				if (n >= sizeof(one) - 1)
+					snprintf(err, errlen, "%s: '%.*s...' is longer than %d characters",
+						 what, API_NAME_MAX, a, API_NAME_MAX);
+				json_decref(*out);
+				*out = NULL;
+				return -EINVAL;
+			}
+			json_array_append_new(*out, json_string(one));
+			a = comma ? comma + 1 : NULL;
+		}
+		break;
+	}
 	case API_T_ENUM:
 		for (const char *const *v = p->values; *v; v++)
 			if (!strcmp(*v, s)) {

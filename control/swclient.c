@@ -23,6 +23,7 @@ struct swc {
 	char *buf;	    /* received bytes not consumed yet */
 	size_t len;	    /* bytes in buf */
 	size_t cap;	    /* bytes allocated in buf */
+	int passed_fd;	    /* a descriptor the switch passed with a reply, or -1 */
 };
 
 const char *swc_socket_path(const char *override)
@@ -55,6 +56,7 @@ int swc_connect(const char *path, struct swc **out)
 	if (!c)
 		return -ENOMEM;
 	c->next_id = 1;
+	c->passed_fd = -1;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		ret = -errno;
@@ -84,8 +86,49 @@ void swc_close(struct swc *c)
 	if (!c)
 		return;
 	close(c->fd);
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
 	free(c->buf);
 	free(c);
+}
+
+int swc_take_fd(struct swc *c)
+{
+	int fd = c->passed_fd;
+
+	c->passed_fd = -1;
+	return fd;
+}
+
+/* recv() that also takes a descriptor passed with the bytes (SCM_RIGHTS). */
+static ssize_t recv_fd(struct swc *c, char *buf, size_t len)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b)};
+	ssize_t n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
+			if (c->passed_fd >= 0)
+				close(c->passed_fd); /* only the last one is kept */
+			c->passed_fd = fd;
+		}
+	}
+	return n;
 }
 
 int swc_request(const char *path, const char *method, json_t *params, json_t **result,
@@ -237,7 +280,7 @@ static long read_line(struct swc *c)
 			c->buf = grown;
 			c->cap = cap;
 		}
-		n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+		n = recv_fd(c, c->buf + c->len, c->cap - c->len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

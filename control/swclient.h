@@ -32,6 +32,10 @@ const char *swc_socket_path(const char *override);
  * negative errno (-ENOENT, -ECONNREFUSED, -EACCES, -ENAMETOOLONG, ...). */
 int swc_connect(const char *path, struct swc **out);
 
+/* The descriptor the switch passed with the last reply (the capture stream
+ * of capture.start / capture.recent), now the caller's; -1 when none. */
+int swc_take_fd(struct swc *c);
+
 /* Closes the connection; accepts NULL. */
 void swc_close(struct swc *c);
 

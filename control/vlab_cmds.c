@@ -6,6 +6,8 @@
 #include "vlab_cmds.h"
 
 #include "args.h"
+#include "capture_cmd.h"
+#include "capture_extcap.h"
 #include "labctl.h"
 #include "switch_cmd.h"
 #include "topo_cmd.h"
@@ -33,6 +35,15 @@ static const struct cmd_node vlab_cmds[] = {
      .summary = "ping every address from every node, compare with the topology",
      .run = labctl_pingall},
     {.name = "graph", .summary = "draw a lab (dot or mermaid)", .run = labctl_graph},
+    {.name = "capture",
+     .summary = "capture packets of nodes, networks and ports (pcapng, live)",
+     .usage = capture_usage,
+     .details = capture_details,
+     .run = capture_cmd},
+    {.name = "extcap",
+     .summary = "Wireshark's view of vlab (Wireshark runs it; see vlab capture)",
+     .usage = "vlab extcap --extcap-interfaces | --extcap-interface IF ...",
+     .run = capture_extcap_cmd},
     {.name = "switch",
      .summary = "drive vlab-switchd: networks, ports, FDB, counters",
      .group = &swcmd_group},

@@ -35,6 +35,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Wireshark's extcap folder gets vlab's extcap program (tshark -D lists labs)
+root=$(cd "$(dirname "$0")/.." && pwd)
+extcap_dir=$(tshark -G folders 2>/dev/null | awk -F'\t+' '/^Extcap path/ {print $2}')
+if [ -n "$extcap_dir" ] && [ -d "$extcap_dir" ]; then
+  sed "s|@VLAB@|$root/build/control/vlab|" "$root/control/vlab-extcap.sh" >"$extcap_dir/vlab.tmp"
+  chmod 755 "$extcap_dir/vlab.tmp"
+  mv "$extcap_dir/vlab.tmp" "$extcap_dir/vlab"
+fi
+
 mkdir -p /dev/hugepages
 if ! mountpoint -q /dev/hugepages; then
   mount -t hugetlbfs nodev /dev/hugepages

@@ -24,6 +24,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sys/types.h> /* u_int, which pcap/bpf.h needs */
+
+#include <pcap/bpf.h>
 #include <rte_bpf.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
@@ -89,6 +92,7 @@ struct cap_session {
 	char *filter;          /* the expression, or NULL */
 	struct rte_bpf *bpf;   /* compiled filter, or NULL: every frame */
 	uint64_t (*jit)(void *);  /* its JIT code, or NULL: rte_bpf_exec() */
+	struct bpf_insn *cbpf;    /* or a classic program for bpf_filter() */
 	struct rte_ring *ring; /* PMDs -> writer (NULL for CAP_DUMP) */
 	/* what it covers: ports by slot (the slot's generation + 1 when the port
 	 * was named, 0 when not), and networks (1 when named) */
@@ -166,9 +170,11 @@ int network_record(struct sw *sw, json_t *params, json_t **result, struct api_er
 void cap_store(struct cap_session *s, struct rte_mbuf *m);
 
 /* filter.c: compiles `expr` for frames of up to `snaplen` bytes. 0 with
- * *bpf and *jit set, or -EINVAL with a message quoting the expression. */
+ * *bpf and *jit set (DPDK BPF), or *cbpf (a classic program for libpcap's
+ * interpreter, which DPDK cannot convert right), or -EINVAL with a message
+ * quoting the expression. */
 int cap_filter_compile(const char *expr, uint32_t snaplen, struct rte_bpf **bpf,
-		       uint64_t (**jit)(void *), struct api_err *err);
+		       uint64_t (**jit)(void *), struct bpf_insn **cbpf, struct api_err *err);
 
 /* writer.c */
 int cap_writer_start(void);

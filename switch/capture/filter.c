@@ -3,8 +3,15 @@
  * (rte_bpf_convert) and loaded, with its x86 JIT code when there is one. The
  * program runs on PMDs over each frame before anything is copied.
  *
+ * DPDK 22.11 converts indirect loads (BPF_LD|BPF_IND, BPF_LDX|BPF_MSH: any
+ * filter on a field after the IP header, such as "tcp port 80" or
+ * "icmp[0] == 0") into programs that match nothing. Programs with them run
+ * in libpcap's own interpreter (bpf_filter()) instead: no JIT, still no
+ * copy, allocation or syscall per frame.
+ *
  * Runs on the control thread. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
@@ -16,7 +23,7 @@
 #include "cap.h"
 
 int cap_filter_compile(const char *expr, uint32_t snaplen, struct rte_bpf **bpf,
-		       uint64_t (**jit)(void *), struct api_err *err)
+		       uint64_t (**jit)(void *), struct bpf_insn **cbpf, struct api_err *err)
 {
 	struct bpf_program prog;
 	struct rte_bpf_prm *prm;
@@ -26,6 +33,7 @@ int cap_filter_compile(const char *expr, uint32_t snaplen, struct rte_bpf **bpf,
 
 	*bpf = NULL;
 	*jit = NULL;
+	*cbpf = NULL;
 	p = pcap_open_dead(DLT_EN10MB, (int)snaplen);
 	if (p == NULL)
 		return api_fail(err, -ENOMEM, "out of memory compiling the capture filter");
@@ -33,6 +41,20 @@ int cap_filter_compile(const char *expr, uint32_t snaplen, struct rte_bpf **bpf,
 		rc = api_fail(err, -EINVAL, "capture filter \"%.200s\": %s (see pcap-filter(7))",
 			      expr, pcap_geterr(p));
 		goto out_close;
+	}
+	for (u_int i = 0; i < prog.bf_len; i++) {
+		u_short code = prog.bf_insns[i].code;
+
+		if ((BPF_CLASS(code) == BPF_LD && BPF_MODE(code) == BPF_IND) ||
+		    (BPF_CLASS(code) == BPF_LDX && BPF_MODE(code) == BPF_MSH)) {
+			*cbpf = malloc(prog.bf_len * sizeof(**cbpf));
+			if (*cbpf == NULL) {
+				rc = api_fail(err, -ENOMEM, "out of memory for the filter");
+				goto out_free;
+			}
+			memcpy(*cbpf, prog.bf_insns, prog.bf_len * sizeof(**cbpf));
+			goto out_free;
+		}
 	}
 	prm = rte_bpf_convert(&prog);
 	if (prm == NULL) {

@@ -109,6 +109,7 @@ void cap_session_free(struct cap_session *s)
 	}
 	if (s->bpf != NULL)
 		rte_bpf_destroy(s->bpf);
+	free(s->cbpf);
 	if (s->fd >= 0)
 		close(s->fd);
 	for (uint32_t i = 0; s->store && i < s->max; i++)
@@ -352,7 +353,7 @@ static int capture_start(struct sw *sw, json_t *params, json_t **result, struct 
 	}
 	if (filter != NULL) {
 		s->filter = strdup(filter);
-		rc = s->filter ? cap_filter_compile(filter, s->snaplen, &s->bpf, &s->jit, err)
+		rc = s->filter ? cap_filter_compile(filter, s->snaplen, &s->bpf, &s->jit, &s->cbpf, err)
 			       : api_fail(err, -ENOMEM, "out of memory");
 		if (rc < 0)
 			goto out_free;

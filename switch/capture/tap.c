@@ -25,6 +25,9 @@ struct cap_port_taps {
 
 static inline bool cap_match(const struct cap_session *s, struct rte_mbuf *m)
 {
+	if (s->cbpf != NULL) /* the first segment: what a port receives whole */
+		return bpf_filter(s->cbpf, rte_pktmbuf_mtod(m, const u_char *), m->pkt_len,
+				  m->data_len) != 0;
 	if (s->bpf == NULL)
 		return true;
 	return (s->jit ? s->jit(m) : rte_bpf_exec(s->bpf, m)) != 0;

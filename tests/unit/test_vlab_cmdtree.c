@@ -260,7 +260,7 @@ static void test_top_help(void **state)
 {
 	static const char *const names[] = {"validate", "up",	  "apply",   "down",
 					    "status",	"exec",	  "console", "pingall",
-					    "graph",	"switch", "vm"};
+					    "graph",	"capture", "extcap", "switch", "vm"};
 	struct cmd_pos pos = {.node = vlab_root(), .path = "vlab"};
 	char *out = NULL, line[64];
 	size_t len = 0, n = 0;
