@@ -97,6 +97,31 @@ static int plug(const struct vlab_opts *opts, const char *lab, const struct node
 	return rc;
 }
 
+/* Every network's flight recorder as the file says (`record:`; the switch
+ * leaves one that is already so alone). Returns how many failed. */
+static int set_recorders(const struct vlab_opts *opts, const char *lab, const struct topo *want,
+			 const bool *net_failed)
+{
+	struct swc_error e = {0};
+	char net[64];
+	int failed = 0;
+
+	for (int i = 0; i < want->n_nets; i++) {
+		const struct topo_net *tn = &want->nets[i];
+
+		if ((net_failed && net_failed[i]) ||
+		    labctl_sw_net_name(lab, tn->name, net, sizeof(net)) < 0)
+			continue;
+		if (labctl_sw_req(opts, "network.record", swreq_network_record(net, tn->record), NULL,
+				  true, &e) < 0) {
+			labctl_say("network \"%s\": flight recorder of %u packets: %s", tn->name,
+				   tn->record, e.message);
+			failed++;
+		}
+	}
+	return failed;
+}
+
 static const char *node_state(const struct vm_status *st)
 {
 	return st->up ? kind_of(st->kind)->up_state : st->state;
@@ -434,6 +459,9 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	}
 	reserve_neighbours(want);
 	if (plan.n == 0) {
+		/* flight recorders are switch settings, not in the plan */
+		if (set_recorders(opts, lab, want, NULL) > 0)
+			goto out_free;
 		labctl_say("lab \"%s\" already matches %s: nothing to do", lab, file);
 		print_summary(opts, lab, want, labctl_now() - t0, NULL, 0);
 		ret = VLAB_EXIT_OK;
@@ -520,6 +548,7 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 		}
 	}
 	progress_destroy(&gone);
+	failed += set_recorders(opts, lab, want, net_failed);
 	quick_first(start, n_start); /* else in plan order: fine too */
 
 	/* kinds that plug in first (guests: QEMU waits for the switch to

@@ -13,6 +13,11 @@ json_t *swreq_port_add(const char *name, const char *net, const struct kind_port
 			 kp->key, kp->value);
 }
 
+json_t *swreq_network_record(const char *name, uint32_t packets)
+{
+	return json_pack("{s:s,s:I}", "name", name, "packets", (json_int_t)packets);
+}
+
 json_t *swreq_name(const char *name)
 {
 	return json_pack("{s:s}", "name", name);

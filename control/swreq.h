@@ -19,6 +19,9 @@ json_t *swreq_network_add(const char *name, uint32_t vni);
  * (type and its one parameter: a vhost-user path, an interface). */
 json_t *swreq_port_add(const char *name, const char *net, const struct kind_port *kp);
 
+/* network.record: the switch keeps the last `packets` frames (0: off). */
+json_t *swreq_network_record(const char *name, uint32_t packets);
+
 /* The params of methods that take a name only (port.del, network.del). */
 json_t *swreq_name(const char *name);
 

@@ -21,6 +21,7 @@
 #define TOPO_MAX_EXPECT	 64   /* `expect:` entries */
 #define TOPO_MAX_ERRORS	 64   /* problems recorded; more are only counted */
 #define TOPO_MAX_DEPTH	 64   /* mappings and sequences nested in the file */
+#define TOPO_RECORD_MAX	 100000 /* `record:` packets of a network's flight recorder */
 #define TOPO_MSG_MAX     256
 
 struct topo_net {
@@ -29,6 +30,7 @@ struct topo_net {
 	char subnet[NODE_ADDR_MAX]; /* IPv4 CIDR, given or assigned ("" if none) */
 	bool vni_auto;
 	bool subnet_auto;
+	uint32_t record;     /* flight recorder: packets the switch keeps, 0: off */
 	int line, col;       /* where the network is defined (1-based) */
 };
 

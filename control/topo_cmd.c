@@ -69,10 +69,11 @@ json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_
 						errs->e[i].col, "message", errs->e[i].msg));
 	for (int i = 0; i < t->n_nets; i++)
 		json_array_append_new(nets,
-				      json_pack("{s:s,s:I,s:s,s:b,s:b}", "name", t->nets[i].name,
+				      json_pack("{s:s,s:I,s:s,s:b,s:b,s:I}", "name", t->nets[i].name,
 						"vni", (json_int_t)t->nets[i].vni, "subnet",
 						t->nets[i].subnet, "vni_auto", t->nets[i].vni_auto,
-						"subnet_auto", t->nets[i].subnet_auto));
+						"subnet_auto", t->nets[i].subnet_auto, "record",
+						(json_int_t)t->nets[i].record));
 	for (int i = 0; i < t->n_nodes; i++)
 		json_array_append_new(nodes, node_json(&t->nodes[i]));
 	for (int i = 0; i < t->n_expect; i++)

@@ -12,7 +12,7 @@
 #include "name.h"
 
 static const char *const root_keys[] = {"name", "networks", "nodes", "expect", NULL};
-static const char *const net_keys[] = {"vni", "subnet", NULL};
+static const char *const net_keys[] = {"vni", "subnet", "record", NULL};
 static const char *const expect_keys[] = {"from", "to", "reach", NULL};
 
 static bool lab_name_ok(const char *s)
@@ -100,6 +100,13 @@ static void parse_net(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 			src->subnet = sn;
 			src->subnet_given = src->has_subnet = true;
 		}
+	}
+	x = topo_map_get(c, v, "record");
+	if (x) {
+		unsigned long long n;
+
+		if (topo_want_uint(c, x, what, "record", 0, TOPO_RECORD_MAX, &n))
+			tn->record = (uint32_t)n;
 	}
 }
 

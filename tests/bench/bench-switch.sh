@@ -84,6 +84,10 @@ usage: $0 [options]
   --build DIR    meson build directory holding switch/vlab-switchd (default build)
   --switchd PATH vlab-switchd binary to measure (default: \$SWITCHD from the
                  environment, else DIR/switch/vlab-switchd)
+  --vlab-capture MODE  what vlab's capture does during its window: off (default),
+                 all (vlab capture of the network to /dev/null), nomatch (a
+                 capture whose filter matches nothing: the filter's cost alone),
+                 record (the network's flight recorder on, 10000 packets)
   --keep         keep the temporary directory (logs) and print its path
   -j, --json     print the results as one JSON object instead of tables
   -h, --help     this help
@@ -101,6 +105,7 @@ BUILD=build
 JSON=0
 KEEP=0
 SWITCHD=${SWITCHD:-}
+VCAP=off
 GEN_CPU=0
 DUT_CPU=1
 
@@ -121,6 +126,8 @@ while [ $# -gt 0 ]; do
     --switchd=*) SWITCHD=${1#*=}; shift ;;
     --flows) FLOWS=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
     --flows=*) FLOWS=${1#*=}; shift ;;
+    --vlab-capture) VCAP=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --vlab-capture=*) VCAP=${1#*=}; shift ;;
     --keep) KEEP=1; shift ;;
     -j|--json) JSON=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -128,6 +135,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+case "$VCAP" in off|all|nomatch|record) ;; *) echo "bench: --vlab-capture wants off, all, nomatch or record" >&2; exit 2 ;; esac
 case "$DURATION" in ''|*[!0-9]*|0) echo "bench: --duration wants a positive integer" >&2; exit 2 ;; esac
 case "$ROUNDS" in ''|*[!0-9]*|0) echo "bench: --rounds wants a positive integer" >&2; exit 2 ;; esac
 case "$WARMUP" in ''|*[!0-9]*) echo "bench: --warmup wants an integer" >&2; exit 2 ;; esac
@@ -169,6 +177,11 @@ if [ -n "$SWITCHD" ]; then
   [ -x "$SWITCHD" ] || { echo "bench: --switchd/SWITCHD: $SWITCHD is not an executable" >&2; exit 2; }
 else
   SWITCHD="$BUILD/switch/vlab-switchd"
+fi
+VLAB_CLI=${VLAB_CLI:-$(dirname "$SWITCHD")/../control/vlab}
+if [ "$VCAP" != off ]; then
+  [ -x "$VLAB_CLI" ] || { echo "bench: --vlab-capture needs the vlab CLI ($VLAB_CLI; or \$VLAB_CLI)" >&2; exit 2; }
+  echo "bench: vlab measured with capture mode '$VCAP' on during its window" >&2
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -456,6 +469,35 @@ vlab_macs() {    # FDB entries (the FDB holds only the bench network)
 print(json.load(sys.stdin).get("fdb", {}).get("entries", 0))'
 }
 
+# --vlab-capture: a capture client (on the generator's CPU, like the
+# control thread) or the recorder, on for vlab's window
+VCAP_PID=
+vlab_capture_on() {
+  local i
+  case "$VCAP" in
+    off) return 0 ;;
+    record) vlab_api network.record '{"name": "bench", "packets": 10000}' >/dev/null; return ;;
+    all) taskset -c "$GEN_CPU" "$VLAB_CLI" -s "$SWD_SOCK" capture bench -q -w /dev/null \
+           2>"$1/capture.err" & ;;
+    nomatch) taskset -c "$GEN_CPU" "$VLAB_CLI" -s "$SWD_SOCK" capture bench -q -w /dev/null \
+           -f 'ip6 and udp port 4789' 2>"$1/capture.err" & ;;
+  esac
+  VCAP_PID=$!; PIDS+=("$VCAP_PID")
+  for ((i = 0; i < 100; i++)); do
+    vlab_api capture.list | grep -q '"id"' && return 0
+    sleep 0.1
+  done
+  log "vlab: the capture did not start: $(cat "$1/capture.err")"
+  return 1
+}
+vlab_capture_off() {
+  vlab_api capture.list >"$1/capture.json" 2>/dev/null
+  [ -n "$VCAP_PID" ] || return 0
+  kill -INT "$VCAP_PID" 2>/dev/null; wait "$VCAP_PID" 2>/dev/null
+  forget_pid "$VCAP_PID"; VCAP_PID=
+  cat "$1/capture.err" >&2
+}
+
 run_vlab() {
   local dir="$TMP/r$round/f$FS/c" c0 c1 s0 s1 d0 d1 st i
   if [ ! -x "$SWITCHD" ]; then
@@ -495,6 +537,7 @@ run_vlab() {
   gen_traffic || return 1
   sleep "$WARMUP"
   wait_learned c vlab
+  vlab_capture_on "$dir" || return 1
   vlab_api stats.clear >/dev/null || return 1
   d0=$(vlab_rx) || return 1
   c0=$(win_sample "$SWD_PID")
@@ -525,6 +568,7 @@ st = json.loads(sys.argv[1]); core = int(sys.argv[2])
 pm = [p for p in st.get("pmds", []) if p.get("lcore") == core] or st.get("pmds", [])
 b = sum(p["busy_cycles"] for p in pm); t = b + sum(p["idle_cycles"] for p in pm)
 print("%.3f" % (b / t) if t else "null")' "$st" "$DUT_CPU")
+  vlab_capture_off "$dir"
   tp_cmd gen "stop" 'testpmd> ' 10
   vlab_disconnect
   kill_pid "$SWD_PID" 10; forget_pid "$SWD_PID"; SWD_PID=

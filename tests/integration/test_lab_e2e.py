@@ -4,7 +4,11 @@ guests and a namespace host on two networks (starting vlab-switchd itself),
 `pingall` matches the topology, `apply` of an edit that adds a node and
 removes another (pingall matches again, untouched nodes keep running: same
 QEMU pid, same creation time), `up` again changes nothing, `down` leaves
-nothing behind. Then a crash: `vlab-switchd` and a QEMU killed with SIGKILL
+nothing behind. On the way, `vlab capture g1:eth0` captures a guest's
+vhost-user NIC (tshark reads the requests and replies of a ping run in the
+guest, on interface g1:eth0), and `vlab capture red --recent` hands over
+what the network's flight recorder (`record: 64` in the file) kept. Then a
+crash: `vlab-switchd` and a QEMU killed with SIGKILL
 in the middle of `vlab up`; `vlab down` still removes everything."""
 import json
 import os
@@ -21,7 +25,7 @@ LAB = 'e2e' + str(os.getpid() % 10000)
 TOPO1 = """# e2e test lab: two networks on one subnet, isolated from each other
 name: %(lab)s
 networks:
-  red:  { vni: %(v1)d, subnet: 10.81.0.0/24 }
+  red:  { vni: %(v1)d, subnet: 10.81.0.0/24, record: 64 }
   blue: { vni: %(v2)d, subnet: 10.81.0.0/24 }
 nodes:
   g1: { kind: vm, interfaces: [ { network: red, ip: 10.81.0.1/24 } ] }
@@ -139,6 +143,30 @@ def main():
     check(any(c['reached'] for c in res['pings']) and
           any(not c['reached'] for c in res['pings']),
           'pingall should see both reachable and isolated pairs: %s' % res['pings'])
+
+    # a guest's vhost-user NIC, captured by name; then the flight recorder
+    cf = os.path.join(tmp, 'g1.pcapng')
+    cap = subprocess.Popen([cli_path(), 'capture', 'g1:eth0', '-f', 'icmp', '-c', '4', '-w', cf],
+                           stderr=subprocess.PIPE, env=env)
+    on_cleanup(lambda: cap.poll() is None and cap.kill(), name='kill vlab capture')
+    check(wait_until(lambda: cap.poll() is not None or json.loads(
+        vlab(env, '-j', 'switch', 'raw', 'capture.list').stdout)['captures'], 30),
+        'vlab capture g1:eth0 did not start')
+    vlab(env, 'exec', '%s/g1' % LAB, '--', 'ping', '-c', '2', '-i', '0.3', '10.81.0.2')
+    err = cap.communicate(timeout=60)[1].decode()
+    check(cap.returncode == 0, 'vlab capture g1:eth0: %s' % err)
+    rows = [l.split('|') for l in sh(['tshark', '-r', cf, '-T', 'fields', '-E', 'separator=|',
+                                      '-e', 'frame.interface_name', '-e', 'icmp.type', '-e',
+                                      'ip.src']).stdout.splitlines()]
+    check_eq('frames of g1:eth0', 4, len(rows))
+    check(all(r[0] == 'g1:eth0' for r in rows), 'interface names: %s' % rows)
+    check_eq('requests from g1', 2, sum(r[1] == '8' and r[2] == '10.81.0.1' for r in rows))
+    check_eq('replies to g1', 2, sum(r[1] == '0' and r[2] == '10.81.0.2' for r in rows))
+    rf = os.path.join(tmp, 'red-recent.pcapng')
+    vlab(env, 'capture', 'red', '--recent', '-w', rf)
+    rows = sh(['tshark', '-r', rf, '-T', 'fields', '-e', 'frame.interface_name']).stdout.split()
+    check(0 < len(rows) <= 64, 'the recorder of red kept %d frames' % len(rows))
+    check(set(rows) <= {'g1:eth0', 'g2:eth0'}, 'recorder interfaces: %s' % set(rows))
 
     vlab(env, 'apply', f2)
     after = nodes(env)

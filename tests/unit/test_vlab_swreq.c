@@ -194,6 +194,7 @@ static void controller_lab(const char *file)
 		snprintf(what, sizeof(what), "%s: network %s", file, t->nets[i].name);
 		must_validate("network.add", swreq_network_add(net, t->nets[i].vni), what);
 		must_validate("network.del", swreq_name(net), what);
+		must_validate("network.record", swreq_network_record(net, t->nets[i].record), what);
 	}
 	for (int i = 0; i < t->n_nodes; i++) {
 		struct node *n = &t->nodes[i];
