@@ -174,8 +174,11 @@ static void test_stream(void **state)
 
 	/* not a capture stream; a cut record; a port record that does not add up */
 	assert_int_equal(capstream_init(&cs), 0);
-	assert_int_equal(capstream_feed(&cs, "{\"id\":1,\"result\":{}}\n{\"id\":2,\"result\":{}}\n", 44),
-			 -EPROTO);
+	{
+		static const char json[] = "{\"id\":1,\"result\":{}}\n{\"id\":2,\"result\":{}}\n";
+
+		assert_int_equal(capstream_feed(&cs, json, strlen(json)), -EPROTO);
+	}
 	capstream_free(&cs);
 	assert_int_equal(capstream_init(&cs), 0);
 	len = 0;
