@@ -135,6 +135,13 @@ extern struct cap_global cap;
 
 /* tap.c: the pipeline features (registered by cap_init). */
 extern struct dp_feature cap_feature_in, cap_feature_out;
+/* Copies the frames pkts[0..n), seen on `port` in direction `dir`, that pass
+ * session s's filter into its stream, and counts per port what it copied,
+ * filtered out and lost (PMD). The capture features call it for the taps of
+ * a port; a feature that mirrors frames to a capture (a policy's mirror
+ * action) calls it for the session it names. */
+void cap_tap_copy(struct sw_pmd *pmd, struct cap_session *s, uint16_t port, uint8_t dir,
+		  struct rte_mbuf **pkts, uint16_t n);
 
 /* session.c */
 int cap_init(struct sw *sw);
@@ -160,6 +167,8 @@ struct cap_session *cap_session_new(struct sw *sw, enum cap_kind kind, uint32_t 
 				    struct api_err *err);
 void cap_session_free(struct cap_session *s);
 void cap_link(struct cap_session *s);
+/* cap_link, then a snapshot with its taps; on failure it ends at once. */
+int cap_link_publish(struct sw *sw, struct cap_session *s, struct api_err *err);
 int cap_stop(struct sw *sw, struct cap_session *s, json_t *ports);
 int cap_stream_open(struct cap_session *s, struct api_err *err);
 void cap_totals(const struct sw *sw, const struct cap_session *s, struct cap_rec_end *t,

@@ -3,7 +3,8 @@
  * now to a client as a capture stream, without stopping it.
  *
  * A recorder is a session of kind CAP_RECORDER: the PMDs tap it like any
- * capture; the writer keeps each frame as a ready stream record in a ring
+ * capture, on the way in only (every frame of the network enters the switch
+ * from one of its ports, so each is kept once); the writer keeps each frame as a ready stream record in a ring
  * of N (oldest out first; also bounded by CAP_RECORD_BYTES). A dump
  * (CAP_DUMP) is a session without taps whose stream buffer starts out
  * holding the recorder's records and its end.
@@ -60,7 +61,7 @@ int network_record(struct sw *sw, json_t *params, json_t **result, struct api_er
 	const char *name;
 	uint64_t packets, snaplen = API_SNAPLEN_MAX;
 	struct cap_session *s, *old;
-	int n, rc;
+	int n;
 
 	if (api_get_name(params, "name", true, &name, err) < 0 ||
 	    api_get_uint(params, "packets", true, 0, API_RECORD_MAX, &packets, err) < 0 ||
@@ -77,18 +78,10 @@ int network_record(struct sw *sw, json_t *params, json_t **result, struct api_er
 		return api_fail(err, -ENOMEM, "out of memory turning the recorder off; try again");
 	if (packets == 0)
 		return 0;
-	if (cap.n_sessions >= API_MAX_CAPTURES)
-		return api_fail(err, -ENOSPC,
-				"too many captures at once (at most %d, recorders included); stop "
-				"one first",
-				API_MAX_CAPTURES);
-	rc = cap_pool_ready(err);
-	if (rc < 0)
-		return rc;
 	s = cap_session_new(sw, CAP_RECORDER, (uint32_t)snaplen, err);
 	if (s == NULL)
 		return err->code;
-	s->dirs = CAP_DIR_IN | CAP_DIR_OUT;
+	s->dirs = CAP_DIR_IN; /* each frame once, as it entered the network */
 	s->want_net[n] = 1;
 	s->max = (uint32_t)packets;
 	s->store = calloc(s->max, sizeof(*s->store));
@@ -97,16 +90,8 @@ int network_record(struct sw *sw, json_t *params, json_t **result, struct api_er
 		return api_fail(err, -ENOMEM, "out of memory for a recorder of %llu packets",
 				(unsigned long long)packets);
 	}
-	cap_link(s);
-	if (sw_dp_publish(sw) < 0) {
-		atomic_store(&s->state, CAP_DRAINING);
-		pthread_mutex_lock(&cap.lock);
-		s->final_ready = true;
-		pthread_mutex_unlock(&cap.lock);
-		return api_fail(err, -ENOMEM, "out of memory turning the recorder on; try again");
-	}
 	(void)result;
-	return 0;
+	return cap_link_publish(sw, s, err);
 }
 
 json_t *cap_recorders_config(const struct sw *sw)
@@ -144,9 +129,6 @@ int capture_recent(struct sw *sw, json_t *params, json_t **result, struct api_er
 				"network \"%s\" has no flight recorder: switch one on with "
 				"network.record (topology: record: PACKETS on the network)",
 				name);
-	if (cap.n_sessions >= API_MAX_CAPTURES)
-		return api_fail(err, -ENOSPC, "too many captures at once (at most %d)",
-				API_MAX_CAPTURES);
 	d = cap_session_new(sw, CAP_DUMP, r->snaplen, err);
 	if (d == NULL)
 		return err->code;

@@ -132,6 +132,18 @@ struct cap_session *cap_session_new(struct sw *sw, enum cap_kind kind, uint32_t 
 	struct cap_session *s = calloc(1, sizeof(*s));
 	char name[RTE_RING_NAMESIZE];
 
+	if (cap.n_sessions >= API_MAX_CAPTURES) {
+		api_fail(err, -ENOSPC,
+			 "too many captures at once (at most %d, recorders and readers of them "
+			 "included); stop one first",
+			 API_MAX_CAPTURES);
+		free(s);
+		return NULL;
+	}
+	if (kind != CAP_DUMP && cap_pool_ready(err) < 0) {
+		free(s);
+		return NULL;
+	}
 	if (s == NULL)
 		goto out_nomem;
 	s->fd = -1;
@@ -171,6 +183,19 @@ void cap_link(struct cap_session *s)
 	cap.list = s;
 	cap.n_sessions++;
 	pthread_mutex_unlock(&cap.lock);
+}
+
+int cap_link_publish(struct sw *sw, struct cap_session *s, struct api_err *err)
+{
+	cap_link(s);
+	if (sw_dp_publish(sw) == 0)
+		return 0;
+	/* ended at once: a client's end, passed already, sees the stream end */
+	atomic_store(&s->state, CAP_DRAINING);
+	pthread_mutex_lock(&cap.lock);
+	s->final_ready = true;
+	pthread_mutex_unlock(&cap.lock);
+	return api_fail(err, -ENOMEM, "out of memory turning the taps on; try again");
 }
 
 /* Sums of the session's counters, per port into `ports` (may be NULL). */
@@ -316,14 +341,6 @@ static int capture_start(struct sw *sw, json_t *params, json_t **result, struct 
 		return api_fail(err, -EINVAL,
 				"capture.start needs \"ports\" or \"networks\" (or both): what to "
 				"capture on");
-	if (cap.n_sessions >= API_MAX_CAPTURES)
-		return api_fail(err, -ENOSPC,
-				"too many captures at once (at most %d, recorders included); stop "
-				"one first",
-				API_MAX_CAPTURES);
-	rc = cap_pool_ready(err);
-	if (rc < 0)
-		return rc;
 	s = cap_session_new(sw, CAP_STREAM, (uint32_t)snaplen, err);
 	if (s == NULL)
 		return err->code;
@@ -361,15 +378,9 @@ static int capture_start(struct sw *sw, json_t *params, json_t **result, struct 
 	rc = cap_stream_open(s, err);
 	if (rc < 0)
 		goto out_free;
-	cap_link(s);
-	if (sw_dp_publish(sw) < 0) {
-		/* the client's end is passed already: it sees the stream end */
-		atomic_store(&s->state, CAP_DRAINING);
-		pthread_mutex_lock(&cap.lock);
-		s->final_ready = true;
-		pthread_mutex_unlock(&cap.lock);
-		return api_fail(err, -ENOMEM, "out of memory turning the taps on; try again");
-	}
+	rc = cap_link_publish(sw, s, err);
+	if (rc < 0)
+		return rc;
 	*result = json_pack("{s:I,s:I,s:s,s:s?,s:i,s:o}", "id", (json_int_t)s->id, "snaplen",
 			    (json_int_t)s->snaplen, "direction", dir, "filter", filter, "linktype", 1,
 			    "ports", cap_ports_json(sw, s));

@@ -33,14 +33,13 @@ static inline bool cap_match(const struct cap_session *s, struct rte_mbuf *m)
 	return (s->jit ? s->jit(m) : rte_bpf_exec(s->bpf, m)) != 0;
 }
 
-/* Copies the matches among pkts[0..n) for session s; counts per port. */
-static void cap_take(struct sw_pmd *pmd, struct cap_session *s, uint16_t port, uint8_t dir,
-		     struct rte_mbuf **pkts, uint16_t n)
+void cap_tap_copy(struct sw_pmd *pmd, struct cap_session *s, uint16_t port, uint8_t dir,
+		  struct rte_mbuf **pkts, uint16_t n)
 {
 	struct cap_ctr *c = &s->ctr[pmd->idx * SW_MAX_PORTS + port];
 	struct rte_mbuf *copy[SW_BURST];
 	uint16_t k = 0, q, filtered = 0, lost = 0;
-	uint64_t tsc = rte_rdtsc();
+	uint64_t tsc = 0; /* read at the first match: a filter that matches nothing reads none */
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m;
@@ -50,6 +49,8 @@ static void cap_take(struct sw_pmd *pmd, struct cap_session *s, uint16_t port, u
 			filtered++;
 			continue;
 		}
+		if (tsc == 0)
+			tsc = rte_rdtsc();
 		m = rte_pktmbuf_copy(pkts[i], cap.pool, 0, s->snaplen);
 		if (m == NULL) {
 			lost++;
@@ -83,7 +84,7 @@ static uint16_t cap_ingress(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t
 	(void)meta;
 	if (t != NULL)
 		for (uint16_t i = 0; i < t->n_in; i++)
-			cap_take(pmd, t->in[i], in, CAP_DIR_IN, pkts, n);
+			cap_tap_copy(pmd, t->in[i], in, CAP_DIR_IN, pkts, n);
 	return n;
 }
 
@@ -95,7 +96,7 @@ static int cap_egress(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t out,
 	(void)meta;
 	if (t != NULL)
 		for (uint16_t i = 0; i < t->n_out; i++)
-			cap_take(pmd, t->out[i], out, CAP_DIR_OUT, m, 1);
+			cap_tap_copy(pmd, t->out[i], out, CAP_DIR_OUT, m, 1);
 	return 0;
 }
 

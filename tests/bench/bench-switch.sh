@@ -491,7 +491,14 @@ vlab_capture_on() {
   return 1
 }
 vlab_capture_off() {
-  vlab_api capture.list >"$1/capture.json" 2>/dev/null
+  [ "$VCAP" = off ] && return 0
+  # what the window captured, filtered out and lost (counted by the switch)
+  vlab_api capture.list >"$1/capture.json" 2>/dev/null &&
+    python3 -c 'import json, sys
+for c in json.load(open(sys.argv[1]))["captures"]:
+    print("bench: vlab %s %d: %d captured, %d filtered out, %d lost, %d kept" % (
+        c["kind"], c["id"], c["captured"], c["filtered"], c["lost"], c["kept"]))' \
+      "$1/capture.json" >&2
   [ -n "$VCAP_PID" ] || return 0
   kill -INT "$VCAP_PID" 2>/dev/null; wait "$VCAP_PID" 2>/dev/null
   forget_pid "$VCAP_PID"; VCAP_PID=
