@@ -94,6 +94,9 @@ static int record(struct capstream *cs, const struct cap_rec *h, const uint8_t *
 		if ((size_t)rp.name_len + rp.net_len + sizeof(rp) != h->len ||
 		    rp.name_len >= sizeof(p->name) || rp.net_len >= sizeof(p->net))
 			return -EPROTO;
+		if (p->known && (p->vni != rp.vni || rp.name_len != strlen(p->name) ||
+				 memcmp(p->name, body + sizeof(rp), rp.name_len)))
+			p->iface = -1; /* another port in that slot now: an interface of its own */
 		p->known = true;
 		p->vni = rp.vni;
 		memcpy(p->name, body + sizeof(rp), rp.name_len);

@@ -514,6 +514,7 @@ int capture_cmd(const struct vlab_opts *opts, int argc, char **argv)
 	char err[768];
 	json_t *res = NULL, *stop = NULL;
 	struct sigaction sa = {.sa_handler = on_signal};
+	struct swc_error e = {0};
 	bool stopped = false;
 	int rc, ret = VLAB_EXIT_FAIL;
 
@@ -542,8 +543,8 @@ int capture_cmd(const struct vlab_opts *opts, int argc, char **argv)
 		goto out_free;
 	}
 	if (load_lab_ports(c) < 0 ||
-	    swc_call(c->swc, "port.list", NULL, &c->sw_ports, NULL) < 0 ||
-	    swc_call(c->swc, "network.list", NULL, &c->sw_nets, NULL) < 0) {
+	    swc_call(c->swc, "port.list", NULL, &c->sw_ports, &e) < 0 ||
+	    swc_call(c->swc, "network.list", NULL, &c->sw_nets, &e) < 0) {
 		fprintf(stderr, "vlab: capture: cannot list the switch's ports and networks\n");
 		goto out_free;
 	}
@@ -571,8 +572,9 @@ int capture_cmd(const struct vlab_opts *opts, int argc, char **argv)
 	if (rc == -EPROTO)
 		fprintf(stderr, "vlab: capture: the switch's stream is broken\n");
 	ret = rc == 0 || rc == -EPIPE ? VLAB_EXIT_OK : VLAB_EXIT_FAIL;
-	if (rc == 0 && !stopped && !c->cs.ended && !c->a.recent) {
-		fprintf(stderr, "vlab: capture: the stream ended early (did the switch stop?)\n");
+	if (rc == 0 && !stopped && !c->cs.ended) {
+		fprintf(stderr, "vlab: capture: the stream ended without its end record (did the "
+			"switch stop?): packets may be missing\n");
 		ret = VLAB_EXIT_FAIL;
 	}
 out_stop:
@@ -580,8 +582,14 @@ out_stop:
 		struct swc_error e = {0};
 		json_t *p = json_pack("{s:I}", "id", json_integer_value(json_object_get(res, "id")));
 
-		if (swc_call(c->swc, "capture.stop", p, &stop, &e) == 0)
+		if (swc_call(c->swc, "capture.stop", p, &stop, &e) == 0) {
 			finish_stream(c);
+			if (!c->cs.ended && ret == VLAB_EXIT_OK) {
+				fprintf(stderr, "vlab: capture: the stream ended without its end "
+					"record: packets may be missing\n");
+				ret = VLAB_EXIT_FAIL;
+			}
+		}
 		json_decref(p);
 	}
 	if (c->out && c->out != stdout)

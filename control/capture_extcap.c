@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture_args.h"
 #include "capture_cmd.h"
 #include "lab.h"
 #include "swclient.h"
@@ -31,6 +32,7 @@ static void list_interfaces(const struct vlab_opts *opts)
 	char (*labs)[NODE_NAME_MAX] = NULL;
 	int nl = lab_list_all(&labs);
 	struct swc *swc = NULL;
+	struct swc_error e = {0};
 	json_t *ports = NULL, *o;
 	size_t i;
 
@@ -71,7 +73,7 @@ static void list_interfaces(const struct vlab_opts *opts)
 	free(labs);
 	/* the switch's ports that no lab made */
 	if (swc_connect(swc_socket_path(opts->socket), &swc) == 0 &&
-	    swc_call(swc, "port.list", NULL, &ports, NULL) == 0)
+	    swc_call(swc, "port.list", NULL, &ports, &e) == 0)
 		json_array_foreach(ports, i, o)
 		{
 			const char *name = json_string_value(json_object_get(o, "name"));
@@ -90,7 +92,7 @@ int capture_extcap_cmd(const struct vlab_opts *opts, int argc, char **argv)
 {
 	const char *iface = NULL, *fifo = NULL, *filter = NULL;
 	bool interfaces = false, dlts = false, config = false, capture = false;
-	char *cargv[8];
+	char *cargv[10];
 	int n = 0;
 
 	for (int i = 0; i < argc; i++) {
@@ -135,11 +137,22 @@ int capture_extcap_cmd(const struct vlab_opts *opts, int argc, char **argv)
 	}
 	if (config)
 		return VLAB_EXIT_OK;
+	if (!capture && filter != NULL) {
+		/* Wireshark checks a capture filter this way: silence means valid */
+		char err[512];
+
+		if (capargs_check_filter(filter, 65535, err, sizeof(err)) < 0) {
+			printf("%s\n", err);
+			return VLAB_EXIT_FAIL;
+		}
+		return VLAB_EXIT_OK;
+	}
 	if (!capture || fifo == NULL) {
 		fprintf(stderr, "vlab extcap: --capture needs --fifo PATH\n");
 		return VLAB_EXIT_USAGE;
 	}
 	cargv[n++] = (char *)iface + strlen(EXTCAP_PREFIX);
+	cargv[n++] = "-q"; /* Wireshark shows what an extcap says on stderr as an error */
 	cargv[n++] = "-w";
 	cargv[n++] = (char *)fifo;
 	if (filter && filter[0]) {

@@ -108,6 +108,10 @@ struct cap_session {
 	bool gone;             /* the client closed its end */
 	bool ended;            /* the end record is in obuf */
 	bool final_ready;      /* `end` holds the final counters */
+	bool reap_posted;      /* the control thread was asked to reap it */
+	bool gone_posted;      /* ... or to stop it, its client gone */
+	uint64_t wlost;        /* frames the writer could not put in the stream */
+	int gone_net;          /* a network being deleted it stops covering, or -1 */
 	struct cap_rec_end end;
 	uint64_t drain_deadline_ms;
 	/* CAP_RECORDER: the store, a ring of `max` pointers */
@@ -126,6 +130,7 @@ struct cap_global {
 	struct rte_mempool *pool; /* created at the first capture */
 	pthread_t writer;
 	bool writer_running;
+	int wake_fd; /* eventfd: a session is new or has news for the writer */
 	_Atomic bool quit;
 	uint64_t tsc_hz, tsc0, ns0; /* TSC to UNIX time */
 	struct sw *sw;
@@ -153,8 +158,11 @@ void cap_dp_release(struct sw_dp *dp);
  * the writer is done with it. */
 void cap_client_gone(struct sw *sw, void *arg);
 void cap_reap(struct sw *sw, void *arg);
-/* A network is deleted: no session covers it any more, its recorder ends. */
-void cap_net_gone(struct sw *sw, int net);
+/* A network is being deleted: CAP_NET_GONE before the snapshot without it
+ * (no session covers it any more, its recorder ends), then CAP_NET_DONE once
+ * that snapshot is out, or CAP_NET_KEPT when it could not be made. */
+enum cap_net_phase { CAP_NET_GONE, CAP_NET_DONE, CAP_NET_KEPT };
+void cap_net_gone(struct sw *sw, int net, enum cap_net_phase phase);
 /* The network.record params of every recorder, for the state file. */
 json_t *cap_recorders_config(const struct sw *sw);
 extern const struct ctl_method capture_methods[];
@@ -188,6 +196,8 @@ int cap_filter_compile(const char *expr, uint32_t snaplen, struct rte_bpf **bpf,
 /* writer.c */
 int cap_writer_start(void);
 void cap_writer_stop(void);
+/* Wakes the writer up for its next round now (any thread). */
+void cap_writer_wake(void);
 /* Appends a record to a session's stream buffer (writer or control thread,
  * under cap.lock). 0, or -ENOSPC when it does not fit now. */
 int cap_out_append(struct cap_session *s, const struct cap_rec *h, const void *a, size_t alen,

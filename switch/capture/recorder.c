@@ -33,7 +33,12 @@ void cap_store(struct cap_session *s, struct rte_mbuf *m)
 	r->hdr.orig_len = cm->orig_len;
 	r->hdr.ts_ns = cap_tsc_ns(cm->tsc);
 	r->hdr.dir = cm->dir;
-	memcpy(r->data, rte_pktmbuf_read(m, 0, len, r->data), len);
+	{
+		const void *src = rte_pktmbuf_read(m, 0, len, r->data);
+
+		if (src != r->data) /* else a chained copy, read into r->data already */
+			memcpy(r->data, src, len);
+	}
 	if (s->count == s->max) { /* full: the oldest goes */
 		uint32_t old = (s->head + s->max - s->count) % s->max;
 
@@ -60,7 +65,7 @@ int network_record(struct sw *sw, json_t *params, json_t **result, struct api_er
 {
 	const char *name;
 	uint64_t packets, snaplen = API_SNAPLEN_MAX;
-	struct cap_session *s, *old;
+	struct cap_session *s = NULL, *old;
 	int n;
 
 	if (api_get_name(params, "name", true, &name, err) < 0 ||
@@ -74,13 +79,25 @@ int network_record(struct sw *sw, json_t *params, json_t **result, struct api_er
 	old = cap_recorder_of(n);
 	if (old != NULL && packets == old->max && snaplen == old->snaplen)
 		return 0; /* as it is */
-	if (old != NULL && cap_stop(sw, old, NULL) < 0)
+	if (packets > 0) { /* the new one first: a failure leaves the old one running */
+		s = cap_session_new(sw, CAP_RECORDER, (uint32_t)snaplen, err);
+		if (s == NULL && !(old != NULL && err->code == -ENOSPC))
+			return err->code;
+		if (s == NULL) { /* at the limit: it takes the old one's place */
+			if (cap_stop(sw, old, NULL) < 0)
+				return api_fail(err, -ENOMEM, "out of memory; try again");
+			old = NULL;
+			s = cap_session_new(sw, CAP_RECORDER, (uint32_t)snaplen, err);
+			if (s == NULL)
+				return err->code;
+		}
+	}
+	if (old != NULL && cap_stop(sw, old, NULL) < 0) {
+		cap_session_free(s);
 		return api_fail(err, -ENOMEM, "out of memory turning the recorder off; try again");
+	}
 	if (packets == 0)
 		return 0;
-	s = cap_session_new(sw, CAP_RECORDER, (uint32_t)snaplen, err);
-	if (s == NULL)
-		return err->code;
 	s->dirs = CAP_DIR_IN; /* each frame once, as it entered the network */
 	s->want_net[n] = 1;
 	s->max = (uint32_t)packets;

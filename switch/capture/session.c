@@ -28,7 +28,7 @@
 #include "cap.h"
 #include "pipeline.h"
 
-struct cap_global cap = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1};
+struct cap_global cap = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1, .wake_fd = -1};
 
 int cap_init(struct sw *sw)
 {
@@ -125,6 +125,18 @@ void cap_session_free(struct cap_session *s)
 	free(s);
 }
 
+/* Sessions that hold a place: running ones and readers of recorders (those
+ * stopped and finishing their stream do not). */
+static unsigned int cap_busy(void)
+{
+	unsigned int n = 0;
+
+	for (struct cap_session *s = cap.list; s; s = s->next)
+		n += atomic_load(&s->state) == CAP_ACTIVE ||
+		     (s->kind == CAP_DUMP && atomic_load(&s->state) != CAP_DONE);
+	return n;
+}
+
 /* A new session with its tables; not in the list yet. */
 struct cap_session *cap_session_new(struct sw *sw, enum cap_kind kind, uint32_t snaplen,
 				    struct api_err *err)
@@ -132,7 +144,7 @@ struct cap_session *cap_session_new(struct sw *sw, enum cap_kind kind, uint32_t 
 	struct cap_session *s = calloc(1, sizeof(*s));
 	char name[RTE_RING_NAMESIZE];
 
-	if (cap.n_sessions >= API_MAX_CAPTURES) {
+	if (cap_busy() >= API_MAX_CAPTURES) {
 		api_fail(err, -ENOSPC,
 			 "too many captures at once (at most %d, recorders and readers of them "
 			 "included); stop one first",
@@ -147,6 +159,7 @@ struct cap_session *cap_session_new(struct sw *sw, enum cap_kind kind, uint32_t 
 	if (s == NULL)
 		goto out_nomem;
 	s->fd = -1;
+	s->gone_net = -1;
 	s->kind = kind;
 	s->snaplen = snaplen;
 	s->id = cap.next_id++;
@@ -183,6 +196,7 @@ void cap_link(struct cap_session *s)
 	cap.list = s;
 	cap.n_sessions++;
 	pthread_mutex_unlock(&cap.lock);
+	cap_writer_wake();
 }
 
 int cap_link_publish(struct sw *sw, struct cap_session *s, struct api_err *err)
@@ -246,6 +260,7 @@ int cap_stop(struct sw *sw, struct cap_session *s, json_t *ports)
 	s->final_ready = true;
 	s->drain_deadline_ms = cap_now_ms() + CAP_DRAIN_MS;
 	pthread_mutex_unlock(&cap.lock);
+	cap_writer_wake();
 	return 0;
 }
 
@@ -273,19 +288,39 @@ void cap_client_gone(struct sw *sw, void *arg)
 	struct cap_session *s = cap_find(*(uint32_t *)arg);
 
 	free(arg);
-	if (s != NULL && cap_stop(sw, s, NULL) < 0)
-		RTE_LOG(ERR, USER1, "capture %u: out of memory turning its taps off\n", s->id);
+	if (s != NULL && cap_stop(sw, s, NULL) < 0) {
+		RTE_LOG(ERR, USER1, "capture %u: out of memory turning its taps off; trying "
+			"again\n", s->id);
+		pthread_mutex_lock(&cap.lock);
+		s->gone_posted = false; /* the writer asks again */
+		pthread_mutex_unlock(&cap.lock);
+	}
 }
 
-void cap_net_gone(struct sw *sw, int net)
+void cap_net_gone(struct sw *sw, int net, enum cap_net_phase phase)
 {
 	(void)sw;
-	for (struct cap_session *s = cap.list; s; s = s->next)
-		if (s->want_net[net]) {
+	for (struct cap_session *s = cap.list; s; s = s->next) {
+		if (phase == CAP_NET_GONE) {
+			s->gone_net = -1;
+			if (!s->want_net[net])
+				continue;
 			s->want_net[net] = 0;
+			s->gone_net = net;
+			if (s->kind == CAP_RECORDER) /* out of the snapshot that follows */
+				atomic_store(&s->state, CAP_DRAINING);
+		} else if (s->gone_net == net && phase == CAP_NET_KEPT) {
+			s->want_net[net] = 1;
 			if (s->kind == CAP_RECORDER)
-				atomic_store(&s->state, CAP_DRAINING); /* the snapshot that follows drops it */
+				atomic_store(&s->state, CAP_ACTIVE);
+		} else if (s->gone_net == net && s->kind == CAP_RECORDER) {
+			/* no PMD sees it any more: the writer may finish it */
+			pthread_mutex_lock(&cap.lock);
+			s->final_ready = true;
+			pthread_mutex_unlock(&cap.lock);
+			cap_writer_wake();
 		}
+	}
 }
 
 /* A socket pair for a stream: the switch's end in s->fd, the client's end

@@ -55,6 +55,7 @@ static struct {
 	pthread_mutex_t post_lock;
 	struct ctl_posted *post_head, **post_tail;
 	int passed_fd; /* ctl_pass_fd() of the request being handled, or -1 */
+	bool serving;  /* handling a client's request line (it can take a descriptor) */
 } ctl = {.lfd = -1,
 	 .passed_fd = -1,
 	 .epfd = -1,
@@ -179,6 +180,8 @@ int ctl_call(struct sw *sw, const char *method, json_t *params, json_t **result,
 	if (api_validate(am, params, msg, sizeof(msg)) < 0)
 		return api_fail(err, -EINVAL, "%s", msg);
 	rc = m->fn(sw, params, result, err);
+	if (!ctl.serving) /* no client to pass a descriptor to */
+		close(ctl_take_passed_fd());
 	if (rc == 0 && *result == NULL)
 		*result = json_object();
 	if (rc == 0 && am->saves && !sw->restoring)
@@ -244,8 +247,10 @@ char *ctl_handle_line(struct sw *sw, const char *line, size_t len)
 	if (len == 0)
 		return strdup(""); /* blank lines are ignored */
 	rc = api_parse(line, len, &req, &err);
+	ctl.serving = true;
 	if (rc == 0)
 		rc = ctl_call(sw, req.method, req.params, &result, &err);
+	ctl.serving = false;
 	if (rc == 0)
 		reply = api_encode_result(req.id, result);
 	else

@@ -361,6 +361,7 @@ int main(int argc, char **argv)
 	rc = ctl_run(sw) < 0 ? 1 : 0;
 	sw->quit = true;
 	rte_eal_mp_wait_lcore();
+	cap_writer_stop(); /* before ctl_close: the writer posts to the control thread */
 
 out_ports:
 	port_close_all(sw);

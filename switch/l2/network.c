@@ -87,12 +87,14 @@ static int net_del(struct sw *sw, json_t *params, json_t **result, struct api_er
 				"start); delete it first",
 				sw->net[n].name, pname);
 	sw->net[n].used = false;
-	cap_net_gone(sw, n); /* its recorder ends; captures of it stop covering it */
+	cap_net_gone(sw, n, CAP_NET_GONE); /* its recorder ends; captures stop covering it */
 	if (sw_dp_publish(sw) < 0) {
 		sw->net[n].used = true;
+		cap_net_gone(sw, n, CAP_NET_KEPT);
 		return api_fail(err, -ENOMEM, "out of memory removing network \"%s\"; try again",
 				sw->net[n].name);
 	}
+	cap_net_gone(sw, n, CAP_NET_DONE);
 	fdb_flush(sw->fdb, n, -1, true);
 	return 0;
 }

@@ -11,9 +11,11 @@ Hosts in namespaces on two networks ping each other while captures run:
 - two ports in one capture come out merged in time order, each request
   before its copy on the other port;
 - pcapng into a pipe read by `tshark -r -`, classic pcap with -w;
-- killing the client with SIGKILL turns its taps off (capture.list empty);
+- killing the client with SIGKILL turns its taps off (capture.list empty),
+  also while a flood fills the stream it stopped reading (lost is counted);
 - a network's flight recorder hands over its last packets after the traffic
-  stopped, and goes on recording;
+  stopped, and goes on recording; switched off, or its network deleted, it
+  is gone;
 - Wireshark's extcap: `tshark -D` lists the switch's ports and `tshark -i
   vlab:PORT -f icmp` captures from one (scripts/setup.sh installs the
   extcap program);
@@ -168,6 +170,23 @@ def main():
           'taps still on after the client was killed: %s' % sw.call_ok('capture.list'))
     log('taps off %.3f s after SIGKILL of the client' % (time.monotonic() - t0))
     h0.ping('10.97.0.2', count=2, interval=0.1)  # the datapath still forwards
+    # ... also while it has a stream full of packets waiting: a flood of
+    # 1400-byte UDP datagrams, and a client that stops reading, then dies
+    flood = h0.spawn(['python3', '-c', 'import socket, time\n'
+                      's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n'
+                      'end = time.time() + 30\n'
+                      'while time.time() < end: s.sendto(bytes(1400), ("10.97.0.2", 9))'],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    on_cleanup(lambda: flood.poll() is None and flood.kill(), name='kill flood')
+    p = capture(sw, 'cn', '-w', '-')  # stdout is a pipe nobody reads
+    check(wait_until(lambda: any(c['lost'] for c in sw.call_ok('capture.list')['captures']),
+                     10), 'the unread capture lost nothing: %s' % sw.call_ok('capture.list'))
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    check(wait_until(lambda: not sw.call_ok('capture.list')['captures'], 5),
+          'taps still on after a busy client was killed: %s' % sw.call_ok('capture.list'))
+    flood.kill()
+    flood.wait()
 
     # flight recorder: the last 8 packets of the network, after traffic stopped
     sw.call_ok('network.record', {'name': 'cn', 'packets': 8})
@@ -187,6 +206,14 @@ def main():
     rows = tshark_fields(fr, 'icmp.seq', 'icmp.type')
     check(rows[-1] == ['1', '0'], 'the recorder went on: %s' % rows)
     sw.call_ok('network.record', {'name': 'cn', 'packets': 0})
+    check(wait_until(lambda: not sw.call_ok('capture.list')['captures'], 5),
+          'the recorder switched off stays: %s' % sw.call_ok('capture.list'))
+    # a network deleted with its recorder on takes the recorder with it
+    sw.network_add('cr', 972)
+    sw.call_ok('network.record', {'name': 'cr', 'packets': 10})
+    sw.call_ok('network.del', {'name': 'cr'})
+    check(wait_until(lambda: not sw.call_ok('capture.list')['captures'], 5),
+          'the recorder of a deleted network stays: %s' % sw.call_ok('capture.list'))
 
     # Wireshark's extcap
     if not os.access(EXTCAP, os.X_OK):
