@@ -534,6 +534,10 @@ int capture_cmd(const struct vlab_opts *opts, int argc, char **argv)
 		ret = VLAB_EXIT_OK;
 		goto out_free;
 	}
+	/* before the taps go on: a Ctrl-C from then on ends the capture cleanly */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	c->ports = json_array();
 	c->nets = json_array();
 	rc = swc_connect(swc_socket_path(opts->socket), &c->swc);
@@ -565,9 +569,6 @@ int capture_cmd(const struct vlab_opts *opts, int argc, char **argv)
 	}
 	if (!c->a.quiet)
 		say_start(c);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	rc = run_loop(c, c->a.duration_ms ? now_ms() + c->a.duration_ms : 0, &stopped);
 	if (rc == -EPROTO)
 		fprintf(stderr, "vlab: capture: the switch's stream is broken\n");
