@@ -221,6 +221,29 @@ static void too_many(struct pctx *c, yaml_node_t *m, int max, const char *what, 
 		 what, max, n);
 }
 
+/* Each entry of mapping m (networks, nodes) through `parse`, after the
+ * limit check; an entry whose name came before is reported, not parsed. */
+static void parse_entries(struct pctx *c, yaml_node_t *m, int max, const char *plural,
+			  bool *over, const char *what, const char *fix,
+			  void (*parse)(struct pctx *c, yaml_node_t *kn, yaml_node_t *v))
+{
+	yaml_node_t **firsts = topo_first_keys(c, m);
+
+	too_many(c, m, max, plural, over);
+	MAP_FOREACH(c, m, p)
+	{
+		yaml_node_t *kn = ynode(c, p->key);
+		yaml_node_t *first = firsts ? firsts[p - m->data.mapping.pairs.start] : NULL;
+
+		if (first)
+			topo_err(c->errs, ypos(kn), "%s \"%s\" is defined twice (first at line %d): %s",
+				 what, ystr(kn), ypos(first).line, fix);
+		else
+			parse(c, kn, ynode(c, p->value));
+	}
+	free(firsts);
+}
+
 bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 {
 	struct topo *t = c->t;
@@ -264,25 +287,8 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			 "networks must be a mapping of network name to { vni, subnet } (got %s)",
 			 ykind(x));
 	} else if (!ynull(x)) {
-		yaml_node_t **firsts = topo_first_keys(c, x);
-
-		too_many(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad);
-		MAP_FOREACH(c, x, p)
-		{
-			yaml_node_t *kn = ynode(c, p->key);
-			yaml_node_t *first = firsts ? firsts[p - x->data.mapping.pairs.start] : NULL;
-
-			if (first) {
-				topo_err(
-				    c->errs, ypos(kn),
-				    "network \"%s\" is defined twice (first at line %d): rename "
-				    "or merge one",
-				    ystr(kn), ypos(first).line);
-				continue;
-			}
-			parse_net(c, kn, ynode(c, p->value));
-		}
-		free(firsts);
+		parse_entries(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad, "network",
+			      "rename or merge one", parse_net);
 	}
 
 	x = topo_map_get(c, root, "nodes");
@@ -298,24 +304,8 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			 "the lab has no nodes: add at least one under nodes:, e.g. a1: { "
 			 "interfaces: [ { network: NET } ] }");
 	} else {
-		yaml_node_t **firsts = topo_first_keys(c, x);
-
-		too_many(c, x, TOPO_MAX_NODES, "nodes", &c->nodes_over);
-		MAP_FOREACH(c, x, p)
-		{
-			yaml_node_t *kn = ynode(c, p->key);
-			yaml_node_t *first = firsts ? firsts[p - x->data.mapping.pairs.start] : NULL;
-
-			if (first) {
-				topo_err(
-				    c->errs, ypos(kn),
-				    "node \"%s\" is defined twice (first at line %d): rename one",
-				    ystr(kn), ypos(first).line);
-				continue;
-			}
-			topo_parse_node(c, kn, ynode(c, p->value));
-		}
-		free(firsts);
+		parse_entries(c, x, TOPO_MAX_NODES, "nodes", &c->nodes_over, "node", "rename one",
+			      topo_parse_node);
 	}
 	for (int ni = 0; ni < t->n_nodes; ni++)
 		topo_check_ifnames(c, ni);

@@ -20,6 +20,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vlabtest import *  # noqa: E402,F403
 
+vlab = lab_vlab
+switch_pid = lab_switch_pid
+
 LAB = 'e2e' + str(os.getpid() % 10000)
 
 TOPO1 = """# e2e test lab: two networks on one subnet, isolated from each other
@@ -47,17 +50,6 @@ nodes:
 """
 
 
-def vlab(env, *args, check=True, timeout=400):
-    t0 = time.monotonic()
-    p = subprocess.run([cli_path()] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
-    log('vlab %s: rc=%d in %.1f s' % (' '.join(args), p.returncode, time.monotonic() - t0))
-    if check and p.returncode != 0:
-        fail('vlab %s failed (rc=%d)\nstdout: %s\nstderr: %s'
-             % (' '.join(args), p.returncode, p.stdout, p.stderr))
-    return p
-
-
 def leftovers(rundir):
     found = []
     for pid in os.listdir('/proc'):
@@ -83,12 +75,6 @@ def leftovers(rundir):
     return found
 
 
-def switch_pid(rundir):
-    try:
-        with open(os.path.join(rundir, 'switch.pid')) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return 0
 
 
 def nodes(env):
@@ -109,19 +95,7 @@ def pingall_ok(env):
 def main():
     require(switch=True, netns=True, hugepages_mb=64)
     tmp = tmpdir()
-    rundir = os.path.join(tmp, 'run')
-    env = dict(os.environ, VLAB_RUN_DIR=rundir, VLAB_SWITCHD=switchd_path(),
-               VLAB_SWITCH_SOCKET=os.path.join(tmp, 'switch.sock'),
-               VLAB_SWITCH_STATE=os.path.join(tmp, 'switch.json'))
-
-    def kill_switch():
-        pid = switch_pid(rundir)
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    on_cleanup(kill_switch, name='kill switch')
+    env, rundir = lab_env(tmp)
     on_cleanup(lambda: vlab(env, 'down', LAB, check=False), name='vlab down')
     v = {'lab': LAB, 'v1': 3100 + os.getpid() % 1000, 'v2': 4100 + os.getpid() % 1000}
     f1, f2 = os.path.join(tmp, 'lab1.yaml'), os.path.join(tmp, 'lab2.yaml')
@@ -200,7 +174,7 @@ def main():
         return 0
     check(wait_until(lambda: a_qemu() > 0, 120), 'no QEMU appeared during vlab up')
     os.kill(a_qemu(), signal.SIGKILL)
-    kill_switch()
+    lab_kill_switch(rundir)
     up.wait(timeout=300)
     check(up.returncode != 0, 'vlab up succeeded although its switch was killed')
     vlab(env, 'down', LAB, check=False)

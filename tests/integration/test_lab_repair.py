@@ -19,6 +19,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vlabtest import *  # noqa: E402,F403
 
+vlab = lab_vlab
+switch_pid = lab_switch_pid
+
 PID = os.getpid() % 10000
 LAB1 = 'rp%d' % PID
 LAB2 = 'rq%d' % PID
@@ -47,15 +50,6 @@ nodes:
 """
 
 
-def vlab(env, *args, check=True, timeout=400):
-    t0 = time.monotonic()
-    p = subprocess.run([cli_path()] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
-    log('vlab %s: rc=%d in %.1f s' % (' '.join(args), p.returncode, time.monotonic() - t0))
-    if check and p.returncode != 0:
-        fail('vlab %s failed (rc=%d)\nstdout: %s\nstderr: %s'
-             % (' '.join(args), p.returncode, p.stdout, p.stderr))
-    return p
 
 
 def switch_list(env, what):
@@ -84,30 +78,12 @@ def pingall_ok(env, lab):
           'pingall of %s differs from the topology: %s' % (lab, bad))
 
 
-def switch_pid(rundir):
-    try:
-        with open(os.path.join(rundir, 'switch.pid')) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return 0
 
 
 def main():
     require(switch=True, netns=True, hugepages_mb=64)
     tmp = tmpdir()
-    rundir = os.path.join(tmp, 'run')
-    env = dict(os.environ, VLAB_RUN_DIR=rundir, VLAB_SWITCHD=switchd_path(),
-               VLAB_SWITCH_SOCKET=os.path.join(tmp, 'switch.sock'),
-               VLAB_SWITCH_STATE=os.path.join(tmp, 'switch.json'))
-
-    def kill_switch():
-        pid = switch_pid(rundir)
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    on_cleanup(kill_switch, name='kill switch')
+    env, rundir = lab_env(tmp)
     on_cleanup(lambda: vlab(env, 'down', LAB1, check=False), name='vlab down ' + LAB1)
     on_cleanup(lambda: vlab(env, 'down', LAB2, check=False), name='vlab down ' + LAB2)
     v = {'lab1': LAB1, 'lab2': LAB2, 'vni': VNI, 'vni2': VNI + 1}

@@ -367,6 +367,51 @@ from vlabtest_peers import *  # noqa: E402,F401,F403
 _switches = []
 
 
+def lab_env(tmp):
+    """Environment for the vlab commands of a test lab: its own run
+    directory, switch socket and state file. The vlab-switchd that `vlab up`
+    starts there is killed at cleanup. Returns (env, rundir)."""
+    rundir = os.path.join(tmp, 'run')
+    env = dict(os.environ, VLAB_RUN_DIR=rundir, VLAB_SWITCHD=switchd_path(),
+               VLAB_SWITCH_SOCKET=os.path.join(tmp, 'switch.sock'),
+               VLAB_SWITCH_STATE=os.path.join(tmp, 'switch.json'))
+
+    on_cleanup(lambda: lab_kill_switch(rundir), name='kill switch')
+    return env, rundir
+
+
+def lab_kill_switch(rundir):
+    """SIGKILL to the vlab-switchd `vlab up` started for rundir, if any."""
+    pid = lab_switch_pid(rundir)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def lab_switch_pid(rundir):
+    """The pid of the vlab-switchd `vlab up` started for rundir, or 0."""
+    try:
+        with open(os.path.join(rundir, 'switch.pid')) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def lab_vlab(env, *args, check=True, timeout=400):
+    """Runs `vlab ARGS` in env, logs how long it took; fails on a non-zero
+    exit status unless check=False."""
+    t0 = time.monotonic()
+    p = subprocess.run([cli_path()] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=env, timeout=timeout)
+    log('vlab %s: rc=%d in %.1f s' % (' '.join(args), p.returncode, time.monotonic() - t0))
+    if check and p.returncode != 0:
+        fail('vlab %s failed (rc=%d)\nstdout: %s\nstderr: %s'
+             % (' '.join(args), p.returncode, p.stdout, p.stderr))
+    return p
+
+
 def register_switch(sw):
     _switches.append(sw)
     return sw
