@@ -75,8 +75,6 @@ def leftovers(rundir):
     return found
 
 
-
-
 def nodes(env):
     st = json.loads(vlab(env, '-j', 'status', LAB).stdout)
     check_eq('labs in status', 1, len(st))

@@ -50,8 +50,6 @@ nodes:
 """
 
 
-
-
 def switch_list(env, what):
     return json.loads(vlab(env, '-j', 'switch', what, 'list').stdout)
 
@@ -76,8 +74,6 @@ def pingall_ok(env, lab):
     bad = [c for c in res['pings'] if not c['match']]
     check(p.returncode == 0 and res['ok'] and not bad,
           'pingall of %s differs from the topology: %s' % (lab, bad))
-
-
 
 
 def main():
