@@ -95,18 +95,20 @@ static const struct api_param p_fdb_del_static[] = {
 static const char *const cap_directions[] = {"both", "in", "out", NULL};
 
 static const struct api_param p_capture_start[] = {
-	{"ports", API_T_NAMES, false, 0, API_MAX_PORTS, NULL, "ports", -1, "PORT...",
-	 "ports to capture on"},
-	{"networks", API_T_NAMES, false, 0, API_MAX_NETS, NULL, "networks", -1, "NET...",
-	 "networks to capture on: every port in them, also ports added later"},
-	{"direction", API_T_ENUM, false, 0, 0, cap_directions, "direction", -1, "DIR",
-	 "in: frames entering the switch from the port; out: frames it sends there; both "
-	 "(default)"},
-	{"filter", API_T_STRING, false, 0, API_FILTER_MAX, NULL, "filter", -1, "EXPR",
-	 "libpcap filter expression (pcap-filter(7)); default: every frame"},
-	{"snaplen", API_T_UINT, false, 1, API_SNAPLEN_MAX, NULL, "snaplen", -1, "BYTES",
-	 "bytes kept of each frame (default 65535: whole frames)"},
-	P_END,
+    {"ports", API_T_NAMES, false, 0, API_MAX_PORTS, NULL, "ports", -1, "PORT...",
+     "ports to capture on"},
+    {"networks", API_T_NAMES, false, 0, API_MAX_NETS, NULL, "networks", -1, "NET...",
+     "networks to capture on: every port in them, also ports added later"},
+    {"direction", API_T_ENUM, false, 0, 0, cap_directions, "direction", -1, "DIR",
+     "in: frames entering the switch from the port; out: frames it sends there; both "
+     "(default)"},
+    {"filter", API_T_STRING, false, 0, API_FILTER_MAX, NULL, "filter", -1, "EXPR",
+     "libpcap filter expression (pcap-filter(7)); default: every frame"},
+    {"snaplen", API_T_UINT, false, 1, API_SNAPLEN_MAX, NULL, "snaplen", -1, "BYTES",
+     "bytes kept of each frame (default 65535: whole frames)"},
+    {"policy", API_T_NAME, false, 0, 0, NULL, "policy", -1, "POLICY",
+     "also the frames this policy's mirror rules copy"},
+    P_END,
 };
 
 static const struct api_param p_capture_id[] = {
@@ -129,31 +131,60 @@ static const struct api_param p_network_record[] = {
 	P_END,
 };
 
+static const char *const pol_defaults[] = {"allow", "drop", "reject", NULL};
+
+static const struct api_param p_policy_set[] = {
+    P_NAME("name", 0, "NAME", "policy name: 1-31 of A-Z a-z 0-9 _ . -, not starting with . or -"),
+    {"default", API_T_ENUM, false, 0, 0, pol_defaults, "default", -1, "ACTION",
+     "what frames no rule matches get: allow (default), drop or reject"},
+    {"rules", API_T_OBJECTS, false, 0, API_POLICY_RULES, NULL, "rules", -1, "JSON",
+     "the rules in order, first match wins (docs/policy.md)"},
+    {"apply", API_T_OBJECTS, false, 0, API_POLICY_APPLY, NULL, "apply", -1, "JSON",
+     "where it applies: [{\"network\": NET | \"port\": PORT, \"direction\": "
+     "\"in\" | \"out\"}]"},
+    P_END,
+};
+
+static const struct api_param p_policy_del[] = {
+    P_NAME("name", 0, "NAME", "policy name"),
+    P_END,
+};
+
+static const struct api_param p_policy_list[] = {
+    {"name", API_T_NAME, false, 0, 0, NULL, NULL, 0, "NAME", "only this policy"},
+    P_END,
+};
+
 const struct api_method api_methods[] = {
-	{"version", "the switch's name, version and API version", p_none, false},
-	{"network.add", "create a network (an L2 segment with its own VNI)", p_network_add, true},
-	{"network.del", "delete a network (its ports must be deleted first)", p_name_net, true},
-	{"network.list", "networks with their VNI, ports and MAC count", p_none, false},
-	{"port.add", "attach a port to a network", p_port_add, true},
-	{"port.del", "remove a port and its FDB entries", p_name_port, true},
-	{"port.list", "ports with their network, link state and MAC count", p_none, false},
-	{"fdb.show", "the MAC table of a network", p_fdb_show, false},
-	{"fdb.flush", "remove learned entries (static entries stay)", p_fdb_flush, false},
-	{"fdb.add_static", "add or replace a static entry (never ages, never moves)",
-	 p_fdb_add_static, true},
-	{"fdb.del_static", "delete a static entry", p_fdb_del_static, true},
-	{"stats", "port, drop, event, network, PMD and memory counters", p_none, false},
-	{"stats.clear", "zero every counter", p_none, false},
-	{"network.record", "switch a network's flight recorder on (its last N packets) or off",
-	 p_network_record, true},
-	{"capture.start", "tap ports and networks; the frames stream on a socket passed back",
-	 p_capture_start, false},
-	{"capture.stop", "end a capture: taps off, the rest of the stream, final counters",
-	 p_capture_id, false},
-	{"capture.recent", "what a network's flight recorder holds now, as a capture stream",
-	 p_capture_recent, false},
-	{"capture.list", "captures and flight recorders with their counters", p_none, false},
-	{NULL},
+    {"version", "the switch's name, version and API version", p_none, false},
+    {"network.add", "create a network (an L2 segment with its own VNI)", p_network_add, true},
+    {"network.del", "delete a network (its ports must be deleted first)", p_name_net, true},
+    {"network.list", "networks with their VNI, ports and MAC count", p_none, false},
+    {"port.add", "attach a port to a network", p_port_add, true},
+    {"port.del", "remove a port and its FDB entries", p_name_port, true},
+    {"port.list", "ports with their network, link state and MAC count", p_none, false},
+    {"fdb.show", "the MAC table of a network", p_fdb_show, false},
+    {"fdb.flush", "remove learned entries (static entries stay)", p_fdb_flush, false},
+    {"fdb.add_static", "add or replace a static entry (never ages, never moves)", p_fdb_add_static,
+     true},
+    {"fdb.del_static", "delete a static entry", p_fdb_del_static, true},
+    {"stats", "port, drop, event, network, PMD and memory counters", p_none, false},
+    {"stats.clear", "zero every counter", p_none, false},
+    {"network.record", "switch a network's flight recorder on (its last N packets) or off",
+     p_network_record, true},
+    {"capture.start", "tap ports and networks; the frames stream on a socket passed back",
+     p_capture_start, false},
+    {"capture.stop", "end a capture: taps off, the rest of the stream, final counters",
+     p_capture_id, false},
+    {"capture.recent", "what a network's flight recorder holds now, as a capture stream",
+     p_capture_recent, false},
+    {"capture.list", "captures and flight recorders with their counters", p_none, false},
+    {"policy.set", "create or replace a policy, swapped in without losing a packet", p_policy_set,
+     true},
+    {"policy.del", "remove a policy from every place it applies to", p_policy_del, true},
+    {"policy.list", "policies with their rules and hit counters, and the connection table",
+     p_policy_list, false},
+    {NULL},
 };
 
 const struct api_port_type api_port_types[] = {
@@ -308,6 +339,25 @@ static int check_value(const struct api_param *p, json_t *v, char *msg, size_t l
 					 p->key, i + 1, API_NAME_MAX,
 					 json_is_string(e) ? shown(json_string_value(e), b, sizeof(b))
 							   : "a non-string");
+				return -EINVAL;
+			}
+		}
+		return 0;
+	}
+	case API_T_OBJECTS: {
+		size_t i;
+		json_t *e;
+
+		if (!json_is_array(v) || json_array_size(v) > p->max) {
+			snprintf(msg, len, "\"%s\" must be a list of at most %llu objects", p->key,
+				 (unsigned long long)p->max);
+			return -EINVAL;
+		}
+		json_array_foreach(v, i, e)
+		{
+			if (!json_is_object(e)) {
+				snprintf(msg, len, "\"%s\": item %zu must be an object {...}",
+					 p->key, i + 1);
 				return -EINVAL;
 			}
 		}

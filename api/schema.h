@@ -37,26 +37,39 @@
 #define API_FILTER_MAX     4096     /* bytes of a capture filter expression */
 #define API_SNAPLEN_MAX    65535    /* bytes kept of a captured frame */
 #define API_RECORD_MAX     100000   /* packets a network's flight recorder keeps */
+#define API_MAX_POLICIES   1024	    /* policies per switch */
+#define API_POLICY_RULES   65536    /* rules of one policy (matches, once lists are expanded) */
+#define API_POLICY_APPLY   4096	    /* places one policy is applied to */
+#define API_CT_SIZE	   131072   /* connections the stateful table holds (default) */
 
 /* ---- drop and event reasons ----
  * X(enum suffix, API name, meaning). A drop loses the frame; an event does
  * not (the frame goes on) but is worth counting. */
-#define API_DROP_LIST(X)                                                                     \
-	X(RUNT, "runt", "frame shorter than an Ethernet header")                             \
-	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")             \
-	X(SRC_ZERO, "src_zero", "source MAC is 00:00:00:00:00:00")                            \
-	X(SAME_PORT, "same_port", "destination was learned on the receiving port (hairpin)")  \
-	X(NO_DESTINATION, "no_destination", "flood with no other port in the network")        \
-	X(TX_FAILED, "tx_failed", "output port could not take it (queue full, frame over its MTU)") \
-	X(LINK_DOWN, "link_down", "output port has no peer (vhost-user guest not connected)") \
-	X(RX_MISSED, "rx_missed", "receive queue of the device or kernel was full")           \
-	X(RX_NOMBUF, "rx_nombuf", "no packet buffer to receive into")                         \
-	X(RX_TRUNCATED, "rx_truncated",                                                       \
-	  "kernel frame longer than the port takes (TSO/GSO on the peer)")
+#define API_DROP_LIST(X)                                                                           \
+	X(RUNT, "runt", "frame shorter than an Ethernet header")                                   \
+	X(SRC_MULTICAST, "src_multicast", "source MAC is multicast or broadcast")                  \
+	X(SRC_ZERO, "src_zero", "source MAC is 00:00:00:00:00:00")                                 \
+	X(SAME_PORT, "same_port", "destination was learned on the receiving port (hairpin)")       \
+	X(NO_DESTINATION, "no_destination", "flood with no other port in the network")             \
+	X(TX_FAILED, "tx_failed",                                                                  \
+	  "output port could not take it (queue full, frame over its MTU)")                        \
+	X(LINK_DOWN, "link_down", "output port has no peer (vhost-user guest not connected)")      \
+	X(RX_MISSED, "rx_missed", "receive queue of the device or kernel was full")                \
+	X(RX_NOMBUF, "rx_nombuf", "no packet buffer to receive into")                              \
+	X(RX_TRUNCATED, "rx_truncated",                                                            \
+	  "kernel frame longer than the port takes (TSO/GSO on the peer)")                         \
+	X(POLICY, "policy", "a policy rule or a policy's default dropped it")                      \
+	X(POLICY_REJECT, "policy_reject",                                                          \
+	  "a policy rejected it (a TCP RST or ICMP unreachable went back)")                        \
+	X(POLICY_RATE, "policy_rate", "over a policy rule's rate limit")
 
-#define API_EVENT_LIST(X)                                                                    \
-	X(MAC_LIMIT, "mac_limit", "source not learned: the port reached its MAC limit")      \
-	X(FDB_FULL, "fdb_full", "source not learned: the FDB is full")
+#define API_EVENT_LIST(X)                                                                          \
+	X(MAC_LIMIT, "mac_limit", "source not learned: the port reached its MAC limit")            \
+	X(FDB_FULL, "fdb_full", "source not learned: the FDB is full")                             \
+	X(CT_EVICTED, "ct_evicted",                                                                \
+	  "a connection pushed the oldest out of the full stateful table")                         \
+	X(REJECT_NOMBUF, "reject_nombuf",                                                          \
+	  "no buffer for a policy's reject reply (the frame was dropped)")
 
 enum api_drop {
 #define API_ENUM(e, name, desc) API_DROP_##e,
@@ -82,13 +95,14 @@ extern const struct api_reason api_events[API_EVENT_MAX];
 
 /* ---- parameters and methods ---- */
 enum api_type {
-	API_T_NAME,   /* a network or port name: 1..API_NAME_MAX of [A-Za-z0-9_.-] */
-	API_T_IFNAME, /* a kernel interface name: 1..API_IFNAME_MAX, same characters */
-	API_T_STRING, /* any non-empty string up to `max` bytes */
-	API_T_UINT,   /* an integer in min..max */
-	API_T_MAC,    /* a unicast or multicast MAC, aa:bb:cc:dd:ee:ff */
-	API_T_ENUM,   /* one of `values` */
-	API_T_NAMES,  /* a list of 1..max names (API_T_NAME each) */
+	API_T_NAME,    /* a network or port name: 1..API_NAME_MAX of [A-Za-z0-9_.-] */
+	API_T_IFNAME,  /* a kernel interface name: 1..API_IFNAME_MAX, same characters */
+	API_T_STRING,  /* any non-empty string up to `max` bytes */
+	API_T_UINT,    /* an integer in min..max */
+	API_T_MAC,     /* a unicast or multicast MAC, aa:bb:cc:dd:ee:ff */
+	API_T_ENUM,    /* one of `values` */
+	API_T_NAMES,   /* a list of 1..max names (API_T_NAME each) */
+	API_T_OBJECTS, /* a list of 0..max JSON objects; the method checks their keys */
 };
 
 struct api_param {

@@ -22,6 +22,7 @@ struct pol_rule {
 	struct pol_match m;
 	uint8_t action; /* the caller's action code */
 	uint8_t flags;  /* the caller's (stateful, ...) */
+	uint32_t id;	/* the caller's (the rule it was made from) */
 };
 
 struct pol_class;
