@@ -102,17 +102,41 @@ static bool key_eq(const struct ct_key *x, const struct ct_key *y)
 	       x->pb == y->pb && !memcmp(x->a, y->a, 16) && !memcmp(x->b, y->b, 16);
 }
 
+#define LD(x)	 atomic_load_explicit(&(x), memory_order_relaxed)
+#define ST(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+
+/* The live entry of key k, read without a lock (see conntrack.h). */
 static struct ct_entry *ct_find(struct ct_table *t, const struct ct_key *k, uint64_t now)
 {
 	uint32_t h = ct_hash(k);
 
 	for (uint32_t i = 0; i < CT_PROBE; i++) {
 		struct ct_entry *e = &t->e[(h + i) & (t->size - 1)];
+		uint32_t seq = atomic_load_explicit(&e->seq, memory_order_acquire);
+		struct ct_key copy;
 
-		if (e->state != CT_FREE && e->expires_ns > now && key_eq(&e->key, k))
+		if ((seq & 1) || LD(e->state) == CT_FREE || LD(e->expires_ns) <= now)
+			continue;
+		memcpy(&copy, &e->key, sizeof(copy));
+		atomic_thread_fence(memory_order_acquire);
+		if (LD(e->seq) != seq)
+			continue; /* rewritten while we read it */
+		if (key_eq(&copy, k))
 			return e;
 	}
 	return NULL;
+}
+
+/* Makes e (sequence number `seq`, even) ours to write: true when taken. */
+static bool ct_claim(struct ct_entry *e, uint32_t seq)
+{
+	return atomic_compare_exchange_strong_explicit(&e->seq, &seq, seq + 1, memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+static void ct_release(struct ct_entry *e)
+{
+	atomic_store_explicit(&e->seq, LD(e->seq) + 1, memory_order_release);
 }
 
 static uint64_t ct_timeout(uint8_t state)
@@ -144,37 +168,56 @@ bool ct_allow(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, ui
 {
 	struct ct_key k;
 	struct ct_entry *e, *victim = NULL;
-	bool from_a;
-	uint32_t h;
+	uint32_t h, vseq = 0;
+	bool from_a, was_free = false;
+	uint8_t st;
 
 	if (!ct_key_of(m, p, &k, &from_a))
 		return false;
 	e = ct_find(t, &k, now);
-	if (e == NULL) {
-		h = ct_hash(&k);
-		for (uint32_t i = 0; i < CT_PROBE && e == NULL; i++) {
-			struct ct_entry *x = &t->e[(h + i) & (t->size - 1)];
-
-			if (x->state == CT_FREE || x->expires_ns <= now)
-				e = x;
-			else if (victim == NULL || x->expires_ns < victim->expires_ns)
-				victim = x;
+	if (e != NULL) {
+		st = LD(e->state);
+		if (m->proto == PKT_IP_TCP) {
+			st = tcp_next(st, m->tcp_flags, from_a != e->a_opened);
+			ST(e->state, st);
 		}
-		if (e == NULL) { /* full around its home: the one that expires first goes */
-			e = victim;
-			t->evicted++;
-		} else if (e->state == CT_FREE) {
-			t->used++;
-		}
-		memset(e, 0, sizeof(*e));
-		e->key = k;
-		e->a_opened = from_a;
-		e->state = m->proto == PKT_IP_TCP ? ((m->tcp_flags & TCP_SYN) ? CT_SYN : CT_ESTABLISHED)
-						  : CT_OPEN;
-	} else if (m->proto == PKT_IP_TCP) {
-		e->state = tcp_next(e->state, m->tcp_flags, from_a != e->a_opened);
+		ST(e->expires_ns, now + ct_timeout(st));
+		return true;
 	}
-	e->expires_ns = now + ct_timeout(e->state);
+	h = ct_hash(&k);
+	for (uint32_t i = 0; i < CT_PROBE && e == NULL; i++) {
+		struct ct_entry *x = &t->e[(h + i) & (t->size - 1)];
+		uint32_t s = atomic_load_explicit(&x->seq, memory_order_acquire);
+
+		if (s & 1)
+			continue;
+		if (LD(x->state) == CT_FREE || LD(x->expires_ns) <= now) {
+			if (ct_claim(x, s)) {
+				e = x;
+				was_free = LD(x->state) == CT_FREE;
+			}
+		} else if (victim == NULL || LD(x->expires_ns) < LD(victim->expires_ns)) {
+			victim = x;
+			vseq = s;
+		}
+	}
+	if (e == NULL) { /* full around its home: the one that expires first goes */
+		if (victim == NULL || !ct_claim(victim, vseq)) {
+			atomic_fetch_add_explicit(&t->lost, 1, memory_order_relaxed);
+			return false;
+		}
+		e = victim;
+		atomic_fetch_add_explicit(&t->evicted, 1, memory_order_relaxed);
+	} else if (was_free) {
+		atomic_fetch_add_explicit(&t->used, 1, memory_order_relaxed);
+	}
+	e->key = k;
+	e->a_opened = from_a;
+	st =
+	    m->proto == PKT_IP_TCP ? ((m->tcp_flags & TCP_SYN) ? CT_SYN : CT_ESTABLISHED) : CT_OPEN;
+	ST(e->state, st);
+	ST(e->expires_ns, now + ct_timeout(st));
+	ct_release(e);
 	return true;
 }
 
@@ -183,15 +226,19 @@ bool ct_related(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, 
 	struct ct_key k;
 	struct ct_entry *e;
 	bool from_a;
+	uint8_t st;
 
 	if (!ct_key_of(m, p, &k, &from_a))
 		return false;
 	e = ct_find(t, &k, now);
 	if (e == NULL)
 		return false;
-	if (m->proto == PKT_IP_TCP)
-		e->state = tcp_next(e->state, m->tcp_flags, from_a != e->a_opened);
-	e->expires_ns = now + ct_timeout(e->state);
+	st = LD(e->state);
+	if (m->proto == PKT_IP_TCP) {
+		st = tcp_next(st, m->tcp_flags, from_a != e->a_opened);
+		ST(e->state, st);
+	}
+	ST(e->expires_ns, now + ct_timeout(st));
 	return true;
 }
 
@@ -199,11 +246,17 @@ uint32_t ct_expire(struct ct_table *t, uint64_t now)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < t->size; i++)
-		if (t->e[i].state != CT_FREE && t->e[i].expires_ns <= now) {
-			t->e[i].state = CT_FREE;
-			t->used--;
-			n++;
-		}
+	for (uint32_t i = 0; i < t->size; i++) {
+		struct ct_entry *e = &t->e[i];
+		uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
+
+		if ((s & 1) || LD(e->state) == CT_FREE || LD(e->expires_ns) > now ||
+		    !ct_claim(e, s))
+			continue;
+		ST(e->state, CT_FREE);
+		ct_release(e);
+		atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
+		n++;
+	}
 	return n;
 }

@@ -12,11 +12,19 @@
  * (counted). Keys are the protocol and both addresses and ports, ordered so
  * that both directions find the same entry.
  *
- * Pure, with the clock passed in (nanoseconds). This first version is for
- * one thread; the shared, lock-free-read version the PMDs use builds on it. */
+ * Shared by every PMD (a reply may come in on another port and another
+ * lcore): readers take no lock. Each entry has a sequence number, odd while
+ * a writer fills it; a writer claims an entry with one compare-and-swap of
+ * it, a reader takes the key only when the number is even and unchanged
+ * around its copy. Refreshing an entry's state and expiry are plain atomic
+ * stores. New connections, not packets, pay for the compare-and-swap.
+ *
+ * Pure, with the clock passed in (nanoseconds): PMD lcores (ct_allow,
+ * ct_related), the control thread (ct_expire, init, free), unit tests. */
 #ifndef VLAB_POLICY_CONNTRACK_H
 #define VLAB_POLICY_CONNTRACK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,17 +52,19 @@ struct ct_key {
 };
 
 struct ct_entry {
+	_Atomic uint32_t seq;  /* odd while being written */
+	bool a_opened;	       /* the connection was opened from a (the rule allowed a -> b) */
+	_Atomic uint8_t state; /* enum ct_state */
+	_Atomic uint64_t expires_ns;
 	struct ct_key key;
-	bool a_opened;   /* the connection was opened from a (the rule allowed a -> b) */
-	uint8_t state;   /* enum ct_state */
-	uint64_t expires_ns;
 };
 
 struct ct_table {
 	struct ct_entry *e;
 	uint32_t size; /* a power of two */
-	uint32_t used;
-	uint64_t evicted; /* entries pushed out by a full table */
+	_Atomic uint32_t used;
+	_Atomic uint64_t evicted; /* entries pushed out by a full table */
+	_Atomic uint64_t lost;	  /* connections not recorded: their slots were being written */
 };
 
 /* 0 or -ENOMEM; `size` is rounded up to a power of two (at least 16). */

@@ -126,28 +126,33 @@ bool pol_match_covers(const struct pol_match *a, const struct pol_match *b)
 	return true;
 }
 
+static uint64_t bucket_ns(const struct pol_bucket *b, uint64_t tokens)
+{
+	unsigned __int128 ns = (unsigned __int128)tokens * POL_NS / b->rate;
+
+	return ns > UINT64_MAX / 4 ? UINT64_MAX / 4 : (uint64_t)ns;
+}
+
 void pol_bucket_init(struct pol_bucket *b, uint64_t rate, uint64_t burst, uint64_t now_ns)
 {
-	b->rate = rate;
+	b->rate = rate ? rate : 1;
 	b->burst = burst;
-	b->tokens = burst * POL_NS;
-	b->last_ns = now_ns;
+	b->tau = bucket_ns(b, burst);
+	atomic_store_explicit(&b->tat, now_ns, memory_order_relaxed);
 }
 
 bool pol_bucket_take(struct pol_bucket *b, uint64_t cost, uint64_t now_ns)
 {
-	uint64_t cap = b->burst * POL_NS;
+	uint64_t need = bucket_ns(b, cost);
+	uint64_t tat = atomic_load_explicit(&b->tat, memory_order_relaxed);
 
-	if (now_ns > b->last_ns) {
-		uint64_t dt = now_ns - b->last_ns;
-		/* dt * rate tokens-ns, saturating at the burst */
-		unsigned __int128 add = (unsigned __int128)dt * b->rate;
+	for (;;) {
+		uint64_t next = (tat > now_ns ? tat : now_ns) + need;
 
-		b->tokens = add >= cap - b->tokens ? cap : b->tokens + (uint64_t)add;
-		b->last_ns = now_ns;
+		if (next - now_ns > b->tau || now_ns + b->tau < now_ns)
+			return false;
+		if (atomic_compare_exchange_weak_explicit(&b->tat, &tat, next, memory_order_relaxed,
+							  memory_order_relaxed))
+			return true;
 	}
-	if (b->tokens < cost * POL_NS)
-		return false;
-	b->tokens -= cost * POL_NS;
-	return true;
 }

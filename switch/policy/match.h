@@ -13,6 +13,7 @@
 #ifndef VLAB_POLICY_MATCH_H
 #define VLAB_POLICY_MATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,12 +64,15 @@ bool pol_match_frame(const struct pol_match *r, const struct pkt_meta *m, const 
 bool pol_match_covers(const struct pol_match *a, const struct pol_match *b);
 
 /* A token bucket: `rate` tokens per second, at most `burst` saved up. Time
- * is given in nanoseconds by the caller (an injectable clock). */
+ * is given in nanoseconds by the caller (an injectable clock). Kept as the
+ * generic cell rate algorithm's one number, the time at which the bucket
+ * would be full again, so that PMDs share one bucket without a lock: a
+ * take is one compare-and-swap. */
 struct pol_bucket {
-	uint64_t rate;   /* tokens per second */
-	uint64_t burst;  /* tokens */
-	uint64_t tokens; /* in units of 1e-9 token (tokens * 1e9), no rounding drift */
-	uint64_t last_ns;
+	uint64_t rate;	      /* tokens per second */
+	uint64_t burst;	      /* tokens */
+	uint64_t tau;	      /* burst's worth of time, ns */
+	_Atomic uint64_t tat; /* the time the bucket is full again, ns */
 };
 
 void pol_bucket_init(struct pol_bucket *b, uint64_t rate, uint64_t burst, uint64_t now_ns);
