@@ -90,6 +90,7 @@ struct cap_session {
 	uint8_t dirs;          /* CAP_DIR_IN | CAP_DIR_OUT */
 	uint32_t snaplen;
 	char *filter;          /* the expression, or NULL */
+	char policy[SW_NAME_MAX]; /* also what this policy's mirror rules copy, or "" */
 	struct rte_bpf *bpf;   /* compiled filter, or NULL: every frame */
 	uint64_t (*jit)(void *);  /* its JIT code, or NULL: rte_bpf_exec() */
 	struct bpf_insn *cbpf;    /* or a classic program for bpf_filter() */

@@ -27,6 +27,7 @@
 
 #include "cap.h"
 #include "pipeline.h"
+#include "policy.h"
 
 struct cap_global cap = {.lock = PTHREAD_MUTEX_INITIALIZER, .next_id = 1, .wake_fd = -1};
 
@@ -361,7 +362,7 @@ static json_t *cap_ports_json(const struct sw *sw, const struct cap_session *s)
 static int capture_start(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
 {
 	json_t *ports = json_object_get(params, "ports"), *nets = json_object_get(params, "networks");
-	const char *dir = "both", *filter = NULL;
+	const char *dir = "both", *filter = NULL, *policy = NULL;
 	uint64_t snaplen = API_SNAPLEN_MAX;
 	struct cap_session *s;
 	size_t i;
@@ -370,12 +371,19 @@ static int capture_start(struct sw *sw, json_t *params, json_t **result, struct 
 
 	if (api_get_str(params, "direction", false, &dir, err) < 0 ||
 	    api_get_str(params, "filter", false, &filter, err) < 0 ||
+	    api_get_str(params, "policy", false, &policy, err) < 0 ||
 	    api_get_uint(params, "snaplen", false, 1, API_SNAPLEN_MAX, &snaplen, err) < 0)
 		return err->code;
-	if (ports == NULL && nets == NULL)
-		return api_fail(err, -EINVAL,
-				"capture.start needs \"ports\" or \"networks\" (or both): what to "
-				"capture on");
+	if (ports == NULL && nets == NULL && policy == NULL)
+		return api_fail(
+		    err, -EINVAL,
+		    "capture.start needs \"ports\", \"networks\" or \"policy\": what to "
+		    "capture on");
+	if (policy != NULL && !pol_exists(policy))
+		return api_fail(err, -ENOENT,
+				"no policy \"%s\" to take mirrored frames from (policy.list shows "
+				"them)",
+				policy);
 	s = cap_session_new(sw, CAP_STREAM, (uint32_t)snaplen, err);
 	if (s == NULL)
 		return err->code;
@@ -403,6 +411,8 @@ static int capture_start(struct sw *sw, json_t *params, json_t **result, struct 
 		}
 		s->want_net[n] = 1;
 	}
+	if (policy != NULL)
+		snprintf(s->policy, sizeof(s->policy), "%s", policy);
 	if (filter != NULL) {
 		s->filter = strdup(filter);
 		rc = s->filter ? cap_filter_compile(filter, s->snaplen, &s->bpf, &s->jit, &s->cbpf, err)

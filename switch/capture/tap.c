@@ -121,6 +121,20 @@ static bool cap_covers(const struct sw *sw, const struct cap_session *s, uint16_
 	return s->want_port[p] == sw->port[p].gen + 1 || s->want_net[sw->port[p].net];
 }
 
+/* What the writer announces of port p in s's stream. */
+static void cap_port_info(const struct sw *sw, struct cap_session *s, uint16_t p)
+{
+	const struct sw_port *sp = &sw->port[p];
+	struct cap_portinfo *pi = &s->info[p];
+
+	if (pi->gen != sp->gen || pi->name[0] == '\0') {
+		pi->gen = sp->gen;
+		pi->vni = sw->net[sp->net].vni;
+		snprintf(pi->name, sizeof(pi->name), "%s", sp->conf.name);
+		snprintf(pi->net, sizeof(pi->net), "%s", sw->net[sp->net].name);
+	}
+}
+
 void cap_dp_fill(const struct sw *sw, struct sw_dp *dp)
 {
 	struct cap_port_taps *t = NULL;
@@ -135,11 +149,15 @@ void cap_dp_fill(const struct sw *sw, struct sw_dp *dp)
 		if (!sp->used)
 			continue;
 		for (struct cap_session *s = cap.list; s; s = s->next) {
-			struct cap_portinfo *pi;
 
-			if (atomic_load(&s->state) != CAP_ACTIVE || s->kind == CAP_DUMP ||
-			    !cap_covers(sw, s, (uint16_t)p))
+			if (atomic_load(&s->state) != CAP_ACTIVE || s->kind == CAP_DUMP)
 				continue;
+			if (!cap_covers(sw, s, (uint16_t)p)) {
+				/* a policy's mirror may copy from any port */
+				if (s->policy[0] != '\0')
+					cap_port_info(sw, s, (uint16_t)p);
+				continue;
+			}
 			if (t == NULL) {
 				/* one table per tapped port, chained through feat_mem */
 				t = calloc(1, sizeof(*t) + sizeof(void *));
@@ -152,13 +170,7 @@ void cap_dp_fill(const struct sw *sw, struct sw_dp *dp)
 				t->in[t->n_in++] = s;
 			if (s->dirs & CAP_DIR_OUT)
 				t->out[t->n_out++] = s;
-			pi = &s->info[p];
-			if (pi->gen != sp->gen || pi->name[0] == '\0') {
-				pi->gen = sp->gen;
-				pi->vni = sw->net[sp->net].vni;
-				snprintf(pi->name, sizeof(pi->name), "%s", sp->conf.name);
-				snprintf(pi->net, sizeof(pi->net), "%s", sw->net[sp->net].name);
-			}
+			cap_port_info(sw, s, (uint16_t)p);
 		}
 		if (t != NULL) {
 			dp->tap[p] = t;

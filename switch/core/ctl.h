@@ -28,6 +28,7 @@ extern const struct ctl_method network_methods[];
 extern const struct ctl_method port_methods[];
 extern const struct ctl_method stats_methods[];
 extern const struct ctl_method capture_methods[];
+extern const struct ctl_method policy_methods[];
 
 /* From a handler: passes `fd` to the client with the reply being made (a
  * capture stream), then closes it here. A request that was not made on a

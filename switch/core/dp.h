@@ -26,6 +26,7 @@
 #define DP_MAX_FEAT_MEM 4
 
 struct cap_port_taps;
+struct pol_port;
 
 struct dp_port;
 
@@ -104,6 +105,8 @@ struct sw_dp {
 	/* per-port state of features that need more than their bit: the
 	 * capture taps of a port (switch/capture/tap.c), or NULL */
 	const struct cap_port_taps *tap[SW_MAX_PORTS];
+	/* the policies of a port (switch/policy/), or NULL */
+	const struct pol_port *pol[SW_MAX_PORTS];
 	void *feat_mem[DP_MAX_FEAT_MEM]; /* what features' fill hooks allocated */
 };
 

@@ -24,6 +24,7 @@
 
 #include "cap.h"
 #include "ctl.h"
+#include "policy.h"
 #include "port.h"
 #include "state.h"
 #include "sw.h"
@@ -323,7 +324,13 @@ int main(int argc, char **argv)
 		pmd->idx = i;
 		sw->pmd[i++] = pmd;
 	}
-	rc = cap_init(sw); /* its pipeline features join before the first snapshot */
+	/* pipeline features join before the first snapshot, in this order:
+	 * captures see frames as they come in and as they go out */
+	rc = pol_init_egress();
+	if (rc == 0)
+		rc = cap_init(sw);
+	if (rc == 0)
+		rc = pol_init(sw, API_CT_SIZE);
 	if (rc < 0) {
 		fprintf(stderr, "vlab-switchd: cannot start packet capture: %s\n", strerror(-rc));
 		rc = 1;
@@ -370,6 +377,7 @@ out_free:
 	if (sw != NULL) {
 		sw_dp_free(sw);
 		cap_shutdown(sw);
+		pol_shutdown(sw);
 		for (unsigned int k = 0; k < SW_MAX_PMDS; k++)
 			rte_free(sw->pmd[k]);
 		fdb_destroy(sw->fdb);

@@ -58,7 +58,8 @@ struct pkt_meta {
 	uint8_t action;     /* enum fwd_action of the forwarding stage */
 	uint8_t reason;     /* enum api_drop when action is a drop */
 	uint8_t l2_len;     /* Ethernet header length, tags included */
-	uint8_t spare[11];  /* room for later stages (keeps one line per packet) */
+	uint16_t in;	    /* port the frame came in on (set by the PMD loop) */
+	uint8_t spare[8];   /* room for later stages (keeps one line per packet) */
 };
 
 _Static_assert(sizeof(struct pkt_meta) == 64, "packet metadata is one cache line");

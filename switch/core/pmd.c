@@ -119,6 +119,7 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		bytes += m->pkt_len;
 		pkt_parse_l2(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &pmd->meta[i]);
+		pmd->meta[i].in = in;
 	}
 	ctr_add(&ictr->rx_packets, n);
 	ctr_add(&ictr->rx_bytes, bytes);

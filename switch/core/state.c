@@ -19,6 +19,7 @@
 
 #include "cap.h"
 #include "ctl.h"
+#include "policy.h"
 #include "mac.h"
 #include "port.h"
 
@@ -65,8 +66,9 @@ int state_save(struct sw *sw)
 		json_array_extend(sctx.arr, sw->unrestored_static);
 	if (fdb_static_count(sw->fdb) > 0) /* a scan of the whole table otherwise */
 		fdb_foreach(sw->fdb, -1, static_cb, &sctx);
-	root = json_pack("{s:i,s:o,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports", ports,
-			 "static_fdb", sctx.arr, "recorders", cap_recorders_config(sw));
+	root = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports",
+			 ports, "static_fdb", sctx.arr, "recorders", cap_recorders_config(sw),
+			 "policies", pol_config(sw));
 	if (root == NULL)
 		return -ENOMEM;
 
@@ -191,6 +193,7 @@ int state_load(struct sw *sw)
 	state_replay(sw, json_object_get(root, "ports"), "port.add");
 	state_replay(sw, json_object_get(root, "static_fdb"), "fdb.add_static");
 	state_replay(sw, json_object_get(root, "recorders"), "network.record");
+	state_replay(sw, json_object_get(root, "policies"), "policy.set");
 	sw->restoring = false;
 	json_decref(root);
 	return 0;

@@ -117,6 +117,12 @@ out_free:
 
 int32_t pol_class_lookup(const struct pol_class *c, const struct pkt_meta *m, const uint8_t *p)
 {
+	return pol_class_lookup_from(c, m, p, 0);
+}
+
+int32_t pol_class_lookup_from(const struct pol_class *c, const struct pkt_meta *m, const uint8_t *p,
+			      uint32_t from)
+{
 	const struct pol_bucket_list *b = NULL;
 	uint32_t i = 0, j = 0, nb = 0;
 
@@ -134,7 +140,7 @@ int32_t pol_class_lookup(const struct pol_class *c, const struct pkt_meta *m, co
 			r = b->idx[i++];
 		else
 			r = c->rest[j++];
-		if (pol_match_frame(&c->rules[r].m, m, p))
+		if (r >= from && pol_match_frame(&c->rules[r].m, m, p))
 			return (int32_t)r;
 	}
 	return -1;
@@ -146,4 +152,9 @@ int32_t pol_shadowed_by(const struct pol_rule *rules, uint32_t n, uint32_t i)
 		if (pol_match_covers(&rules[k].m, &rules[i].m))
 			return (int32_t)k;
 	return -1;
+}
+
+const struct pol_rule *pol_class_rule(const struct pol_class *c, uint32_t i)
+{
+	return &c->rules[i];
 }

@@ -34,6 +34,12 @@ void pol_class_free(struct pol_class *c);
 /* The index of the first rule frame m matches, or -1 (the policy's default
  * applies). */
 int32_t pol_class_lookup(const struct pol_class *c, const struct pkt_meta *m, const uint8_t *p);
+/* The same among rules from..n only (after a rule that goes on). */
+int32_t pol_class_lookup_from(const struct pol_class *c, const struct pkt_meta *m, const uint8_t *p,
+			      uint32_t from);
+
+/* Rule i as built (its id). */
+const struct pol_rule *pol_class_rule(const struct pol_class *c, uint32_t i);
 
 /* The index of an earlier rule that covers rule i (so rule i never
  * matches), or -1. */
