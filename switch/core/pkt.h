@@ -55,11 +55,11 @@ struct pkt_meta {
 	uint32_t ip4_src;   /* IPv4 addresses, host order (IPv6 ones are read at l3_off) */
 	uint32_t ip4_dst;
 	uint16_t out;       /* output chosen by the forwarding stage */
+	uint16_t in;        /* port the frame came in on (set by the PMD loop, not the parser) */
 	uint8_t action;     /* enum fwd_action of the forwarding stage */
 	uint8_t reason;     /* enum api_drop when action is a drop */
 	uint8_t l2_len;     /* Ethernet header length, tags included */
-	uint16_t in;	    /* port the frame came in on (set by the PMD loop) */
-	uint8_t spare[8];   /* room for later stages (keeps one line per packet) */
+	uint8_t spare[9];   /* room for later stages (keeps one line per packet) */
 };
 
 _Static_assert(sizeof(struct pkt_meta) == 64, "packet metadata is one cache line");
