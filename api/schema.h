@@ -20,7 +20,7 @@
 #define API_VERSION        2
 #define API_SOCKET_DEFAULT "/run/vlab/switch.sock"
 #define API_SOCKET_ENV     "VLAB_SWITCH_SOCKET"
-#define API_MAX_LINE       65536 /* bytes of one request line */
+#define API_MAX_LINE       16777216 /* bytes of one request line (16 MiB: a policy of 65536 rules) */
 
 /* ---- limits ---- */
 #define API_NAME_MAX       31       /* characters of a network or port name */

@@ -88,6 +88,12 @@ usage: $0 [options]
                  all (vlab capture of the network to /dev/null), nomatch (a
                  capture whose filter matches nothing: the filter's cost alone),
                  record (the network's flight recorder on, 10000 packets)
+  --vlab-policy MODE  a policy on vlab's network (frames entering from its
+                 ports) during its window: off (default); N (a number: N-1
+                 rules that do not match the traffic, TCP port rules and
+                 prefix rules, then one that allows it, default drop);
+                 stateful (one stateful rule allows A->B, B->A passes as
+                 replies of its connections: one connection per flow)
   --keep         keep the temporary directory (logs) and print its path
   -j, --json     print the results as one JSON object instead of tables
   -h, --help     this help
@@ -106,6 +112,7 @@ JSON=0
 KEEP=0
 SWITCHD=${SWITCHD:-}
 VCAP=off
+VPOL=off
 GEN_CPU=0
 DUT_CPU=1
 
@@ -128,6 +135,8 @@ while [ $# -gt 0 ]; do
     --flows=*) FLOWS=${1#*=}; shift ;;
     --vlab-capture) VCAP=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
     --vlab-capture=*) VCAP=${1#*=}; shift ;;
+    --vlab-policy) VPOL=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
+    --vlab-policy=*) VPOL=${1#*=}; shift ;;
     --keep) KEEP=1; shift ;;
     -j|--json) JSON=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -136,6 +145,8 @@ while [ $# -gt 0 ]; do
 done
 
 case "$VCAP" in off|all|nomatch|record) ;; *) echo "bench: --vlab-capture wants off, all, nomatch or record" >&2; exit 2 ;; esac
+case "$VPOL" in off|stateful|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]|[1-9][0-9][0-9][0-9][0-9]) ;;
+  *) echo "bench: --vlab-policy wants off, stateful or a number of rules (1..99999)" >&2; exit 2 ;; esac
 case "$DURATION" in ''|*[!0-9]*|0) echo "bench: --duration wants a positive integer" >&2; exit 2 ;; esac
 case "$ROUNDS" in ''|*[!0-9]*|0) echo "bench: --rounds wants a positive integer" >&2; exit 2 ;; esac
 case "$WARMUP" in ''|*[!0-9]*) echo "bench: --warmup wants an integer" >&2; exit 2 ;; esac
@@ -237,6 +248,8 @@ fi
 # Cleanup, testpmd driving and sampling helpers.
 # shellcheck source=bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
+# shellcheck source=bench-vlab-features.sh
+. "$(dirname "$0")/bench-vlab-features.sh"
 
 # -------------------------------------------------------------------- (a) --
 run_testpmd() {
@@ -469,42 +482,6 @@ vlab_macs() {    # FDB entries (the FDB holds only the bench network)
 print(json.load(sys.stdin).get("fdb", {}).get("entries", 0))'
 }
 
-# --vlab-capture: a capture client (on the generator's CPU, like the
-# control thread) or the recorder, on for vlab's window
-VCAP_PID=
-vlab_capture_on() {
-  local i
-  case "$VCAP" in
-    off) return 0 ;;
-    record) vlab_api network.record '{"name": "bench", "packets": 10000}' >/dev/null; return ;;
-    all) taskset -c "$GEN_CPU" "$VLAB_CLI" -s "$SWD_SOCK" capture bench -q -w /dev/null \
-           2>"$1/capture.err" & ;;
-    nomatch) taskset -c "$GEN_CPU" "$VLAB_CLI" -s "$SWD_SOCK" capture bench -q -w /dev/null \
-           -f 'ip6 and udp port 4789' 2>"$1/capture.err" & ;;
-  esac
-  VCAP_PID=$!; PIDS+=("$VCAP_PID")
-  for ((i = 0; i < 100; i++)); do
-    vlab_api capture.list | grep -q '"id"' && return 0
-    sleep 0.1
-  done
-  log "vlab: the capture did not start: $(cat "$1/capture.err")"
-  return 1
-}
-vlab_capture_off() {
-  [ "$VCAP" = off ] && return 0
-  # what the window captured, filtered out and lost (counted by the switch)
-  vlab_api capture.list >"$1/capture.json" 2>/dev/null &&
-    python3 -c 'import json, sys
-for c in json.load(open(sys.argv[1]))["captures"]:
-    print("bench: vlab %s %d: %d captured, %d filtered out, %d lost, %d kept" % (
-        c["kind"], c["id"], c["captured"], c["filtered"], c["lost"], c["kept"]))' \
-      "$1/capture.json" >&2
-  [ -n "$VCAP_PID" ] || return 0
-  kill -INT "$VCAP_PID" 2>/dev/null; wait "$VCAP_PID" 2>/dev/null
-  forget_pid "$VCAP_PID"; VCAP_PID=
-  cat "$1/capture.err" >&2
-}
-
 run_vlab() {
   local dir="$TMP/r$round/f$FS/c" c0 c1 s0 s1 d0 d1 st i
   if [ ! -x "$SWITCHD" ]; then
@@ -545,6 +522,7 @@ run_vlab() {
   sleep "$WARMUP"
   wait_learned c vlab
   vlab_capture_on "$dir" || return 1
+  vlab_policy_on "$dir" || return 1
   vlab_api stats.clear >/dev/null || return 1
   d0=$(vlab_rx) || return 1
   c0=$(win_sample "$SWD_PID")
@@ -576,6 +554,7 @@ pm = [p for p in st.get("pmds", []) if p.get("lcore") == core] or st.get("pmds",
 b = sum(p["busy_cycles"] for p in pm); t = b + sum(p["idle_cycles"] for p in pm)
 print("%.3f" % (b / t) if t else "null")' "$st" "$DUT_CPU")
   vlab_capture_off "$dir"
+  vlab_policy_off "$dir" || return 1
   tp_cmd gen "stop" 'testpmd> ' 10
   vlab_disconnect
   kill_pid "$SWD_PID" 10; forget_pid "$SWD_PID"; SWD_PID=

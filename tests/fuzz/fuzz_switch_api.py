@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'integration'))
 from vlabtest import (PREFIX, Netns, Switch, check, fail, log, on_cleanup,  # noqa: E402
                       register_switch, require, run, sh, tmpdir)
 
-API_MAX_LINE = 65536
+API_MAX_LINE = 16 << 20
 PARSE, INVALID, NOMETHOD = -32700, -32600, -32601
 SEED_DIRS = [os.path.join(HERE, 'api', 'seeds'), os.path.join(HERE, 'api', 'reproducers')]
 SAVE_DIR = os.path.join(HERE, 'api', 'reproducers', 'pending')
@@ -467,7 +467,7 @@ class Run:
         if rng.random() < 0.5:
             good, rid = inputs.good()
             data = good + b'\n' + b'{"method":"version","params":{"x":"' + \
-                b'A' * rng.choice([65537, 70000, 100000]) + b'"}}\n'
+                b'A' * rng.choice([API_MAX_LINE + 1, API_MAX_LINE + 1000]) + b'"}}\n'
             try:
                 run_stream(self.sw.sock, data, random.Random(rng.random()),
                            'connection %d over-long line' % k,

@@ -290,14 +290,14 @@ def main():
             gone = True
         check(gone, 'the connection stayed open after an over-long line')
 
-    # A line longer than 65536 bytes: -32600, then the switch disconnects.
+    # A line longer than 16 MiB: -32600, then the switch disconnects.
     with Client(sw.sock) as c:
-        c.send_raw('{"method": "version", "params": {"x": "' + 'A' * 100000 + '"}}\n')
+        c.send_raw('{"method": "version", "params": {"x": "' + 'A' * (16 << 20) + '"}}\n')
         try:
             resp = c.recv_json(timeout=10)
         except (ConnectionResetError, BrokenPipeError):
             resp = None
-        expect_error('100 KB request line', resp, {INVALID})
+        expect_error('16 MiB request line', resp, {INVALID})
         try:
             c.send_raw(req('version') + '\n')
             after = c.recv_line(timeout=5)
