@@ -3,8 +3,11 @@
  * to established to closing, the reply direction related and a connection
  * opened the other way not; UDP and ICMP echo pseudo-connections; frames
  * with no connection; expiry; eviction of the entry that expires first when
- * the table is full. */
+ * the table is full; PMD threads sharing the table (writers adding
+ * connections while a reader finds the ones recorded before, and never one
+ * that was not). */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -174,12 +177,82 @@ static void test_full_table(void **state)
 	ct_free(&t);
 }
 
+/* A UDP frame 10.<side>.<i> -> 10.9.0.1 port 53 into f / m (thread-local). */
+static void udp_of(uint8_t side, uint32_t i, uint8_t *f, struct pkt_meta *m)
+{
+	uint8_t *p = f + 14;
+
+	memset(f, 0, 64);
+	memcpy(f, "\x52\x54\x00\x00\x00\x02\x52\x54\x00\x00\x00\x01\x08\x00", 14);
+	p[0] = 0x45;
+	p[3] = 28;
+	p[8] = 64;
+	p[9] = PKT_IP_UDP;
+	p[12] = 10, p[13] = side, p[14] = (uint8_t)(i >> 8), p[15] = (uint8_t)i;
+	p[16] = 10, p[17] = 9, p[19] = 1;
+	p[20] = (uint8_t)(i >> 8), p[21] = (uint8_t)i, p[23] = 53;
+	memset(m, 0, sizeof(*m));
+	pkt_parse(f, 14 + 20 + 8, m);
+}
+
+static struct ct_table shared;
+static _Atomic int writers_done;
+
+static void *writer(void *arg)
+{
+	uint8_t side = (uint8_t)(uintptr_t)arg, f[64];
+	struct pkt_meta m;
+
+	for (int round = 0; round < 20; round++)
+		for (uint32_t i = 0; i < 4096; i++) {
+			udp_of(side, i, f, &m);
+			ct_allow(&shared, &m, f, 10 * S + (uint64_t)round);
+		}
+	atomic_fetch_add(&writers_done, 1);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t w[2];
+	uint8_t f[64];
+	struct pkt_meta m;
+	uint64_t checks = 0, wrong = 0;
+
+	(void)state;
+	assert_int_equal(ct_init(&shared, 65536), 0);
+	for (uint32_t i = 0; i < 4096; i++) { /* recorded before the writers start */
+		udp_of(1, i, f, &m);
+		assert_true(ct_allow(&shared, &m, f, 10 * S));
+	}
+	atomic_store(&writers_done, 0);
+	assert_int_equal(pthread_create(&w[0], NULL, writer, (void *)(uintptr_t)2), 0);
+	assert_int_equal(pthread_create(&w[1], NULL, writer, (void *)(uintptr_t)3), 0);
+	while (atomic_load(&writers_done) < 2 || checks < 100000) {
+		uint32_t i = (uint32_t)(checks % 4096);
+
+		udp_of(1, i, f, &m); /* recorded: always found */
+		wrong += !ct_related(&shared, &m, f, 10 * S);
+		udp_of(4, i, f, &m); /* never recorded: never found */
+		wrong += ct_related(&shared, &m, f, 10 * S);
+		checks++;
+	}
+	pthread_join(w[0], NULL);
+	pthread_join(w[1], NULL);
+	assert_int_equal(wrong, 0);
+	assert_int_equal(shared.used, 3 * 4096);
+	assert_int_equal(shared.evicted, 0);
+	assert_int_equal(shared.lost, 0);
+	ct_free(&shared);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tcp),
 	    cmocka_unit_test(test_udp_icmp_and_none),
 	    cmocka_unit_test(test_full_table),
+	    cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
