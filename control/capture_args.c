@@ -173,6 +173,17 @@ int capargs_parse(int argc, char *const argv[], struct capargs *a, char *err, si
 				return -EINVAL;
 			}
 			a->direction = v;
+		} else if (is_opt(s, NULL, "--policy")) {
+			if (!(v = opt_value(argc, argv, &i, 8, "--policy", err, errlen)))
+				return -EINVAL;
+			if (!api_name_ok(v)) {
+				snprintf(err, errlen,
+					 "--policy '%.64s': a policy name is 1-%d of A-Z a-z "
+					 "0-9 _ . -",
+					 v, API_NAME_MAX);
+				return -EINVAL;
+			}
+			a->policy = v;
 		} else if (is_opt(s, NULL, "--format")) {
 			if (!(v = opt_value(argc, argv, &i, 8, "--format", err, errlen)))
 				return -EINVAL;
@@ -189,18 +200,21 @@ int capargs_parse(int argc, char *const argv[], struct capargs *a, char *err, si
 	}
 	if (a->help)
 		return 0;
-	if (a->n_targets == 0) {
-		snprintf(err, errlen, "name what to capture: a node interface (a1:eth0), a node, "
-			 "a network or a switch port");
+	if (a->n_targets == 0 && a->policy == NULL) {
+		snprintf(err, errlen,
+			 "name what to capture: a node interface (a1:eth0), a node, "
+			 "a network, a switch port, or --policy NAME");
 		return -EINVAL;
 	}
 	if (a->out == CAPARGS_OUT_FILE && a->file[0] == '\0') {
 		snprintf(err, errlen, "-w: give a file name, or - for stdout");
 		return -EINVAL;
 	}
-	if (a->recent && (a->filter || a->count || a->duration_ms || strcmp(a->direction, "both"))) {
-		snprintf(err, errlen, "--recent writes what a network's recorder holds: -f, -c, "
-			 "--duration and --direction do not apply");
+	if (a->recent && (a->filter || a->count || a->duration_ms || a->policy ||
+			  strcmp(a->direction, "both"))) {
+		snprintf(err, errlen,
+			 "--recent writes what a network's recorder holds: -f, -c, "
+			 "--duration, --direction and --policy do not apply");
 		return -EINVAL;
 	}
 	if (a->filter && capargs_check_filter(a->filter, a->snaplen, err, errlen) < 0)

@@ -30,6 +30,7 @@ struct capargs {
 	uint32_t snaplen;          /* -s N, default 65535 */
 	uint64_t duration_ms;      /* --duration S, 0: no limit */
 	const char *direction;     /* in, out, both */
+	const char *policy;	   /* --policy NAME: what its mirror rules copy, or NULL */
 	enum capfile_format format; /* --format, default pcapng */
 	bool format_given;
 	bool recent;               /* --recent */

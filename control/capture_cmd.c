@@ -36,7 +36,8 @@
 
 const char capture_usage[] =
     "vlab capture TARGET... [-w FILE|-] [-f FILTER] [-c COUNT] [-s SNAPLEN]\n"
-    "       [--duration S] [--direction in|out|both] [--format pcapng|pcap] [--recent] [-q]";
+    "       [--duration S] [--direction in|out|both] [--format pcapng|pcap] [--recent]\n"
+    "       [--policy NAME] [-q]";
 
 const char capture_details[] =
     "Captures in the switch what lab nodes send and receive (vhost-user NICs are no\n"
@@ -47,6 +48,7 @@ const char capture_details[] =
     "  NODE          every interface of a node\n"
     "  NETWORK       every port in a lab's network (also ports that join later)\n"
     "  PORT          a switch port by name (vlab switch port list)\n"
+    "  --policy NAME the frames that policy's mirror rules copy (docs/policy.md)\n"
     "  LAB/...       any of those in lab LAB (needed when several labs run)\n"
     "\n"
     "options:\n"
@@ -480,6 +482,8 @@ static int start(struct capture *c, json_t **result, char *err, size_t errlen)
 			json_object_set(params, "networks", c->nets);
 		if (c->a.filter)
 			json_object_set_new(params, "filter", json_string(c->a.filter));
+		if (c->a.policy)
+			json_object_set_new(params, "policy", json_string(c->a.policy));
 		rc = swc_call(c->swc, "capture.start", params, result, &e);
 	}
 	json_decref(params);

@@ -195,12 +195,14 @@ def main():
     l2.kill()
 
     # ---- rate-limit within 10% ----
-    rules = [{'action': 'rate-limit', 'proto': 'udp', 'rate': '1000pps'}]
+    # a burst of 200 (0.2 s of the rate) rides out the switch's thread being
+    # preempted on a busy machine: frames then arrive bunched
+    rules = [{'action': 'rate-limit', 'proto': 'udp', 'rate': '1000pps', 'burst': 200}]
     policy(sw, 'web', rules, default='allow')
     rx = spawn_ready(ns[2], RECEIVER, 9000, 2)
     sent, secs = py(ns[1], SENDER, IP[2], 9000, 4000, 3).split()
     got, _ = rx.communicate(timeout=30)[0].split()
-    expect = 1000 * float(secs) + 20
+    expect = 1000 * float(secs) + 200
     log('rate-limit 1000pps: sent %s in %s s, %s passed (expected %.0f)' % (sent, secs, got,
                                                                            expect))
     check(abs(int(got) - expect) <= 0.1 * expect,
@@ -252,7 +254,7 @@ def main():
               'vlab capture --policy did not start: %s' % (cap.poll() is not None and
                                                           cap.communicate()[1].decode()))
         check(pings(ns[1], IP[2], count=2), 'h1 -> h2 ping (not mirrored)')
-        check(pings(ns[3], IP[2], count=2), 'h3 -> h2 ping (mirrored)')
+        check(pings(ns[3], IP[2], count=3), 'h3 -> h2 ping (its 3 requests mirrored)')
         out, err = cap.communicate(timeout=20)
         check(cap.returncode == 0, 'vlab capture --policy: %s' % err.decode())
         p = sh(['tshark', '-r', path, '-T', 'fields', '-e', 'ip.src', '-e', 'icmp.type'])
