@@ -164,6 +164,18 @@ static uint8_t tcp_next(uint8_t state, uint8_t flags, bool reply)
 	return state;
 }
 
+/* Frame m of entry e's connection: its TCP state followed, its expiry pushed. */
+static void ct_refresh(struct ct_entry *e, const struct pkt_meta *m, bool from_a, uint64_t now)
+{
+	uint8_t st = LD(e->state);
+
+	if (m->proto == PKT_IP_TCP) {
+		st = tcp_next(st, m->tcp_flags, from_a != e->a_opened);
+		ST(e->state, st);
+	}
+	ST(e->expires_ns, now + ct_timeout(st));
+}
+
 bool ct_allow(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, uint64_t now)
 {
 	struct ct_key k;
@@ -176,12 +188,7 @@ bool ct_allow(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, ui
 		return false;
 	e = ct_find(t, &k, now);
 	if (e != NULL) {
-		st = LD(e->state);
-		if (m->proto == PKT_IP_TCP) {
-			st = tcp_next(st, m->tcp_flags, from_a != e->a_opened);
-			ST(e->state, st);
-		}
-		ST(e->expires_ns, now + ct_timeout(st));
+		ct_refresh(e, m, from_a, now);
 		return true;
 	}
 	h = ct_hash(&k);
@@ -226,19 +233,13 @@ bool ct_related(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, 
 	struct ct_key k;
 	struct ct_entry *e;
 	bool from_a;
-	uint8_t st;
 
 	if (!ct_key_of(m, p, &k, &from_a))
 		return false;
 	e = ct_find(t, &k, now);
 	if (e == NULL)
 		return false;
-	st = LD(e->state);
-	if (m->proto == PKT_IP_TCP) {
-		st = tcp_next(st, m->tcp_flags, from_a != e->a_opened);
-		ST(e->state, st);
-	}
-	ST(e->expires_ns, now + ct_timeout(st));
+	ct_refresh(e, m, from_a, now);
 	return true;
 }
 
