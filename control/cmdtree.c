@@ -237,6 +237,25 @@ static int param_value(const struct api_method *m, const struct api_param *p, co
 		}
 		break;
 	}
+	case API_T_OBJECTS: { /* JSON text: a list of objects, or one object */
+		json_error_t jerr;
+
+		*out = json_loads(s, JSON_REJECT_DUPLICATES, &jerr);
+		if (!*out) {
+			snprintf(err, errlen,
+				 "%s is not valid JSON: %s (line %d, column %d); give a list of "
+				 "objects, e.g. '[{\"action\": \"allow\"}]'",
+				 what, jerr.text, jerr.line, jerr.column);
+			return -EINVAL;
+		}
+		if (json_is_object(*out)) {
+			json_t *arr = json_array();
+
+			json_array_append_new(arr, *out);
+			*out = arr;
+		}
+		break;
+	}
 	case API_T_ENUM:
 		for (const char *const *v = p->values; *v; v++)
 			if (!strcmp(*v, s)) {

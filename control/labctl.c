@@ -108,6 +108,7 @@ int labctl_load_topo(const char *path, struct topo *t)
 
 	memset(&errs, 0, sizeof(errs));
 	rc = topo_load(path, t, &errs);
+	topo_print_warnings(&errs, path, stderr);
 	if (rc < 0) {
 		for (int i = 0; i < errs.n; i++) {
 			topo_error_format(&errs, i, path, line, sizeof(line));

@@ -98,6 +98,20 @@ static const struct cmd_node fdb_cmds[] = {
     {0},
 };
 
+static const struct cmd_node policy_cmds[] = {
+    {.name = "set",
+     .method = "policy.set",
+     .view = SWCMD_VIEW_POLICY_SET,
+     .details = "--rules and --apply take JSON text, e.g.\n"
+		"  vlab switch policy set web --default drop \\\n"
+		"    --rules '[{\"action\": \"allow\", \"proto\": \"tcp\", \"dport\": 80}]' \\\n"
+		"    --apply '[{\"network\": \"lab.red\", \"direction\": \"in\"}]'\n"
+		"Rule keys are in docs/policy.md; `vlab policy` applies a lab's policies.\n"},
+    {.name = "del", .method = "policy.del"},
+    {.name = "list", .alias = "ls", .method = "policy.list", .view = SWCMD_VIEW_POLICIES},
+    {0},
+};
+
 static const struct cmd_node switch_cmds[] = {
     {.name = "version", .method = "version", .view = SWCMD_VIEW_VERSION},
     {.name = "network",
@@ -109,6 +123,10 @@ static const struct cmd_node switch_cmds[] = {
      .children = port_cmds,
      .default_child = "list"},
     {.name = "fdb", .summary = "show and edit MAC forwarding tables", .children = fdb_cmds},
+    {.name = "policy",
+     .summary = "set, delete and list policies (default: list)",
+     .children = policy_cmds,
+     .default_child = "list"},
     {.name = "stats",
      .summary = "show port, drop, event, network and PMD counters",
      .usage = "vlab switch stats [--clear]",

@@ -29,7 +29,9 @@ enum swcmd_view {
 	SWCMD_VIEW_FDB,
 	SWCMD_VIEW_FLUSH,
 	SWCMD_VIEW_STATS,
-	SWCMD_VIEW_RAW, /* indented JSON, whatever the method */
+	SWCMD_VIEW_POLICIES,   /* policy.list */
+	SWCMD_VIEW_POLICY_SET, /* policy.set: rules, matches, warnings */
+	SWCMD_VIEW_RAW,	       /* indented JSON, whatever the method */
 };
 
 /* A request built from the command line. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "polsw.h"
 #include "schema.h"
 #include "switch_cmd.h"
 #include "table.h"
@@ -433,6 +434,24 @@ static int print_stats(const json_t *r, FILE *f)
 	return ret;
 }
 
+/* policy.set: what the switch made of it, and its warnings. */
+static int print_policy_set(const json_t *r, FILE *f)
+{
+	const json_t *w = json_object_get(r, "warnings"), *e;
+	const char *name = json_string_value(json_object_get(r, "name"));
+	size_t i;
+
+	if (!name)
+		return -EPROTO;
+	fprintf(f, "policy %s: %" JSON_INTEGER_FORMAT " rules, %" JSON_INTEGER_FORMAT " matches\n",
+		name, int_of(r, "rules"), int_of(r, "matches"));
+	json_array_foreach(w, i, e)
+	{
+		fprintf(f, "warning: %s\n", json_string_value(e) ? json_string_value(e) : "?");
+	}
+	return 0;
+}
+
 int swcmd_print(const struct swcmd_req *req, const json_t *result, FILE *f)
 {
 	switch (req->view) {
@@ -450,6 +469,10 @@ int swcmd_print(const struct swcmd_req *req, const json_t *result, FILE *f)
 		return print_flush(result, f);
 	case SWCMD_VIEW_STATS:
 		return print_stats(result, f);
+	case SWCMD_VIEW_POLICIES:
+		return polsw_show(f, NULL, result, NULL);
+	case SWCMD_VIEW_POLICY_SET:
+		return print_policy_set(result, f);
 	case SWCMD_VIEW_RAW:
 		break;
 	}

@@ -76,6 +76,16 @@ int topo_net_find(const struct topo *t, const char *name)
 	return -1;
 }
 
+int topo_policy_find(const struct topo *t, const char *name)
+{
+	if (!t || !name)
+		return -1;
+	for (int i = 0; i < t->n_policies; i++)
+		if (!strcmp(t->policies[i].name, name))
+			return i;
+	return -1;
+}
+
 int topo_node_find(const struct topo *t, const char *name)
 {
 	if (!t || !name)
@@ -118,7 +128,7 @@ const char *topo_nic_label(const struct node *n, int i, char *buf, size_t len)
 }
 
 /* libyaml's problem as a topo_error. */
-static void yaml_problem(yaml_parser_t *p, struct topo_errors *errs)
+void topo_yaml_problem(yaml_parser_t *p, struct topo_errors *errs)
 {
 	struct pos at = {(int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1};
 
@@ -144,8 +154,22 @@ struct topo *topo_new(void)
 	return calloc(1, sizeof(struct topo));
 }
 
+void topo_policies_free(struct topo *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->n_policies; i++) {
+		free(t->policies[i].apply);
+		json_decref(t->policies[i].rules);
+	}
+	free(t->policies);
+	t->policies = NULL;
+	t->n_policies = 0;
+}
+
 void topo_free(struct topo *t)
 {
+	topo_policies_free(t);
 	free(t);
 }
 
@@ -159,6 +183,7 @@ int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors 
 
 	if (!text || !t || !errs)
 		return -EINVAL;
+	topo_policies_free(t);
 	memset(t, 0, sizeof(*t));
 	memset(errs, 0, sizeof(*errs));
 	if (!yaml_parser_initialize(&parser)) {
@@ -169,7 +194,7 @@ int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors 
 		goto out_parser;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_problem(&parser, errs);
+		topo_yaml_problem(&parser, errs);
 		goto out_parser;
 	}
 	root = yaml_document_get_root_node(&doc);
@@ -196,13 +221,14 @@ int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors 
 		topo_assign_addrs(c);
 		topo_check_macs(c);
 		topo_check_routes(c);
+		topo_parse_policy_section(c);
 		if (c->errs->n == 0)
 			topo_check_vmhost(c);
 	}
 
 	/* one document per file */
 	if (!yaml_parser_load(&parser, &doc2)) {
-		yaml_problem(&parser, errs);
+		topo_yaml_problem(&parser, errs);
 	} else {
 		yaml_node_t *r2 = yaml_document_get_root_node(&doc2);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kind.h"
+#include "polsw.h"
 #include "utf8.h"
 #include "table.h"
 
@@ -15,8 +16,9 @@ static const char validate_usage[] =
     "\n"
     "Checks a topology file (docs/topology.md) and shows what it will make:\n"
     "networks with VNIs and subnets, nodes with interfaces and addresses\n"
-    "(automatic values included). Every problem is printed as\n"
-    "FILE:LINE:COL: MESSAGE. -j prints one JSON object instead.\n"
+    "(automatic values included), policies. Every problem is printed as\n"
+    "FILE:LINE:COL: MESSAGE, every warning (a rule that can never match) as\n"
+    "FILE:LINE:COL: warning: MESSAGE. -j prints one JSON object instead.\n"
     "\n"
     "Exit status: 0 valid, 1 problems found or unreadable file, 2 bad usage.\n";
 
@@ -57,11 +59,17 @@ static json_t *node_json(const struct node *n)
 json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_errors *errs)
 {
 	json_t *errors = json_array(), *nets = json_array(), *nodes = json_array();
-	json_t *expect = json_array();
+	json_t *expect = json_array(), *warnings = json_array(), *policies = json_array();
 	char f[512];
 
-	if (!errors || !nets || !nodes || !expect)
+	if (!errors || !nets || !nodes || !expect || !warnings || !policies)
 		goto out_free;
+	for (int i = 0; i < errs->n_warn; i++)
+		json_array_append_new(warnings,
+				      json_pack("{s:i,s:i,s:s}", "line", errs->w[i].line, "col",
+						errs->w[i].col, "message", errs->w[i].msg));
+	for (int i = 0; i < t->n_policies; i++)
+		json_array_append_new(policies, polsw_json(&t->policies[i]));
 	utf8_escape(f, sizeof(f), file ? file : "-"); /* JSON carries UTF-8 only */
 	for (int i = 0; i < errs->n; i++)
 		json_array_append_new(errors,
@@ -80,11 +88,13 @@ json_t *topo_cmd_json(const char *file, const struct topo *t, const struct topo_
 		json_array_append_new(expect,
 				      json_pack("{s:s,s:s,s:b}", "from", t->expect[i].from, "to",
 						t->expect[i].to, "reach", t->expect[i].reach));
-	return json_pack("{s:s,s:b,s:o,s:i,s:s,s:o,s:o,s:o}", "file", f, "ok",
+	return json_pack("{s:s,s:b,s:o,s:i,s:o,s:s,s:o,s:o,s:o,s:o}", "file", f, "ok",
 			 errs->n == 0 && errs->dropped == 0, "errors", errors, "dropped",
-			 errs->dropped, "name", t->name, "networks", nets, "nodes", nodes, "expect",
-			 expect);
+			 errs->dropped, "warnings", warnings, "name", t->name, "networks", nets,
+			 "nodes", nodes, "expect", expect, "policies", policies);
 out_free:
+	json_decref(warnings);
+	json_decref(policies);
 	json_decref(errors);
 	json_decref(nets);
 	json_decref(nodes);
@@ -159,6 +169,21 @@ static int print_human(const struct topo *t, FILE *f)
 	for (int i = 0; i < t->n_expect; i++)
 		fprintf(f, "%sexpect %s %s %s\n", i == 0 ? "\n" : "", t->expect[i].from,
 			t->expect[i].reach ? "reaches" : "does not reach", t->expect[i].to);
+	for (int i = 0; i < t->n_policies; i++) {
+		const struct topo_policy *p = &t->policies[i];
+
+		fprintf(f, "%spolicy %s: %zu rule%s, default %s; applies to", i == 0 ? "\n" : "",
+			p->name, json_array_size(p->rules),
+			json_array_size(p->rules) == 1 ? "" : "s", p->def);
+		for (int a = 0; a < p->n_apply; a++)
+			if (p->apply[a].network)
+				fprintf(f, "%s network %s %s", a ? "," : "", p->apply[a].net,
+					p->apply[a].out ? "out" : "in");
+			else
+				fprintf(f, "%s port %s:%s %s", a ? "," : "", p->apply[a].node,
+					p->apply[a].ifname, p->apply[a].out ? "out" : "in");
+		fputs(p->n_apply ? "\n" : " nothing\n", f);
+	}
 	fputs("\n* assigned automatically\n", f);
 	rc = 0;
 out_free:
@@ -208,6 +233,8 @@ int topo_validate_cmd(const struct vlab_opts *opts, int argc, char **argv)
 	}
 	rc = topo_load(file, t, errs);
 	utf8_escape(shown, sizeof(shown), file);
+	if (!json)
+		topo_print_warnings(errs, file, stderr);
 	if (json) {
 		json_t *o = topo_cmd_json(file, t, errs);
 
@@ -237,6 +264,6 @@ int topo_validate_cmd(const struct vlab_opts *opts, int argc, char **argv)
 	ret = rc == 0 ? VLAB_EXIT_OK : VLAB_EXIT_FAIL;
 out_free:
 	free(errs);
-	free(t);
+	topo_free(t);
 	return ret;
 }

@@ -11,7 +11,7 @@
 
 #include "name.h"
 
-static const char *const root_keys[] = {"name", "networks", "nodes", "expect", NULL};
+static const char *const root_keys[] = {"name", "networks", "nodes", "expect", "policies", NULL};
 static const char *const net_keys[] = {"vni", "subnet", "record", NULL};
 static const char *const expect_keys[] = {"from", "to", "reach", NULL};
 
@@ -313,5 +313,7 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 	x = topo_map_get(c, root, "expect");
 	if (x)
 		parse_expect(c, x);
+	/* names in rules resolve to addresses: parsed once they are assigned */
+	c->policies = topo_map_get(c, root, "policies");
 	return true;
 }

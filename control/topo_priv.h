@@ -81,6 +81,7 @@ struct pctx {
 	bool nets_bad;	 /* `networks:` missing, not a mapping or too many: no "not
 			  * defined" noise */
 	bool nodes_over; /* more nodes than TOPO_MAX_NODES: no "not defined" noise */
+	yaml_node_t *policies; /* the `policies:` value, parsed once addresses are known */
 };
 
 #define MAP_FOREACH(c, m, p)                                                                       \
@@ -159,8 +160,14 @@ static inline bool topo_same_addr(const struct addr_cidr *a, const struct addr_c
 /* Records a problem at `at` (or counts it when the list is full). */
 void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Orders problems by place (stable: same place keeps the order found). */
+/* Records a warning at `at`: valid, but likely not what was meant. */
+void topo_warn(struct topo_errors *errs, struct pos at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Orders problems (and warnings) by place (stable: same place keeps the
+ * order found). */
 void topo_sort_errors(struct topo_errors *errs);
+/* libyaml's problem (a syntax error, no memory) as a problem. */
+void topo_yaml_problem(yaml_parser_t *p, struct topo_errors *errs);
 /* For each pair of mapping m, the key node of the first earlier pair with
  * the same key text, or NULL: an array the caller frees, in O(n log n).
  * NULL (a problem recorded) when there is no memory. */
@@ -210,6 +217,9 @@ void topo_check_ifnames(struct pctx *c, int ni);
 void topo_assign_vnis(struct pctx *c);
 void topo_assign_subnets(struct pctx *c);
 void topo_assign_addrs(struct pctx *c);
+/* topo_policy.c: the `policies:` section (c->policies), once the nodes'
+ * addresses are assigned; fills c->t->policies. */
+void topo_parse_policy_section(struct pctx *c);
 /* topo_check.c: what the parts say about each other. */
 void topo_check_given_addrs(struct pctx *c);
 void topo_check_dup_addrs(struct pctx *c);

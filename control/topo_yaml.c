@@ -1,5 +1,5 @@
 /* The topology parser's problem list (every problem with its place in the
- * file, ordered, "FILE:LINE:COL: message") and its YAML helpers: mapping
+ * file, ordered, "FILE:LINE:COL: message"; warnings apart) and its YAML helpers: mapping
  * lookups, unknown and repeated keys with a "did you mean", typed scalars
  * with messages that name the key and what it must be.
  *
@@ -13,22 +13,13 @@
 
 #include "utf8.h"
 
-void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
+static void record(struct topo_error *e, struct pos at, const char *fmt, va_list ap)
 {
 	char raw[TOPO_MSG_MAX * 2];
-	struct topo_error *e;
-	va_list ap;
 
-	if (errs->n >= TOPO_MAX_ERRORS) {
-		errs->dropped++;
-		return;
-	}
-	e = &errs->e[errs->n++];
 	e->line = at.line;
 	e->col = at.col;
-	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
 	/* messages quote the file's values: print them so that a newline or a
 	 * terminal escape in one cannot forge a line or colour the terminal, and
 	 * so that a cut never leaves half a character (JSON could not carry it) */
@@ -37,41 +28,89 @@ void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
 		strcat(e->msg, "...");
 }
 
+void topo_err(struct topo_errors *errs, struct pos at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errs->n >= TOPO_MAX_ERRORS) {
+		errs->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	record(&errs->e[errs->n++], at, fmt, ap);
+	va_end(ap);
+}
+
+void topo_warn(struct topo_errors *errs, struct pos at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errs->n_warn >= TOPO_MAX_WARNINGS) {
+		errs->warn_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	record(&errs->w[errs->n_warn++], at, fmt, ap);
+	va_end(ap);
+}
+
+static void sort_list(struct topo_error *e, int n)
+{
+	for (int i = 1; i < n; i++) {
+		struct topo_error tmp = e[i];
+		int j = i - 1;
+
+		while (j >= 0 &&
+		       (e[j].line > tmp.line || (e[j].line == tmp.line && e[j].col > tmp.col))) {
+			e[j + 1] = e[j];
+			j--;
+		}
+		e[j + 1] = tmp;
+	}
+}
+
 /* Orders problems by place (stable: same place keeps the order found). */
 void topo_sort_errors(struct topo_errors *errs)
 {
-	for (int i = 1; i < errs->n; i++) {
-		struct topo_error tmp = errs->e[i];
-		int j = i - 1;
+	sort_list(errs->e, errs->n);
+	sort_list(errs->w, errs->n_warn);
+}
 
-		while (j >= 0 && (errs->e[j].line > tmp.line ||
-				  (errs->e[j].line == tmp.line && errs->e[j].col > tmp.col))) {
-			errs->e[j + 1] = errs->e[j];
-			j--;
-		}
-		errs->e[j + 1] = tmp;
-	}
+static void format_one(const struct topo_error *e, const char *kind, const char *file, char *buf,
+		       size_t len)
+{
+	char f[512];
+
+	utf8_escape(f, sizeof(f), file ? file : "-");
+	if (e->line > 0)
+		snprintf(buf, len, "%s:%d:%d: %s%s", f, e->line, e->col, kind, e->msg);
+	else
+		snprintf(buf, len, "%s: %s%s", f, kind, e->msg);
+	utf8_trim_cut(buf);
 }
 
 void topo_error_format(const struct topo_errors *errs, int i, const char *file, char *buf,
 		       size_t len)
 {
-	const struct topo_error *e;
-	char f[512];
-
 	if (!buf || len == 0)
 		return;
 	if (!errs || i < 0 || i >= errs->n) {
 		buf[0] = '\0';
 		return;
 	}
-	e = &errs->e[i];
-	utf8_escape(f, sizeof(f), file ? file : "-");
-	if (e->line > 0)
-		snprintf(buf, len, "%s:%d:%d: %s", f, e->line, e->col, e->msg);
-	else
-		snprintf(buf, len, "%s: %s", f, e->msg);
-	utf8_trim_cut(buf);
+	format_one(&errs->e[i], "", file, buf, len);
+}
+
+void topo_warning_format(const struct topo_errors *errs, int i, const char *file, char *buf,
+			 size_t len)
+{
+	if (!buf || len == 0)
+		return;
+	if (!errs || i < 0 || i >= errs->n_warn) {
+		buf[0] = '\0';
+		return;
+	}
+	format_one(&errs->w[i], "warning: ", file, buf, len);
 }
 
 struct key_ref {
@@ -317,4 +356,16 @@ bool topo_want_bool(struct pctx *c, yaml_node_t *v, const char *what, const char
 		 s && !ynull(v) ? "\"" : "", s && !ynull(v) ? s : ykind(v),
 		 s && !ynull(v) ? "\"" : "");
 	return false;
+}
+
+void topo_print_warnings(const struct topo_errors *errs, const char *file, FILE *f)
+{
+	char line[TOPO_MSG_MAX + 600];
+
+	for (int i = 0; i < errs->n_warn; i++) {
+		topo_warning_format(errs, i, file, line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	if (errs->warn_dropped)
+		fprintf(f, "%s: ... and %d more warnings\n", file, errs->warn_dropped);
 }
