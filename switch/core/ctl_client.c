@@ -30,6 +30,7 @@ struct ctl_client {
 	uint64_t tag;     /* epoll data */
 	char *in;         /* bytes received, not handled yet: in[in_off..in_len) */
 	size_t in_off, in_len, in_cap;
+	size_t in_scanned; /* bytes from in_off known to hold no newline */
 	char *out;        /* reply bytes not sent yet: out[out_off..out_len) */
 	size_t out_off, out_len, out_cap;
 	bool eof;         /* the peer is done sending */
@@ -224,8 +225,10 @@ static const char *next_line(struct ctl_client *c, size_t *len)
 	if (avail == 0) /* c->in may not be allocated yet */
 		return NULL;
 	start = c->in + c->in_off;
-	nl = memchr(start, '\n', avail);
+	/* only what came since the last look: a long line is scanned once */
+	nl = memchr(start + c->in_scanned, '\n', avail - c->in_scanned);
 	n = nl ? (size_t)(nl - start) : avail;
+	c->in_scanned = nl ? 0 : avail;
 
 	if (n > API_MAX_LINE) {
 		struct api_err err;
@@ -234,7 +237,7 @@ static const char *next_line(struct ctl_client *c, size_t *len)
 			 "connection", API_MAX_LINE);
 		queue(c, api_encode_error(NULL, &err));
 		c->closing = true;
-		c->in_off = c->in_len = 0;
+		c->in_off = c->in_len = c->in_scanned = 0;
 		return NULL;
 	}
 	if (nl == NULL)

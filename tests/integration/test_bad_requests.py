@@ -278,12 +278,12 @@ def main():
         c.send_raw(b'7\x00\n')
         expect_error('NUL after a number', c.recv_json(timeout=10), {PARSE})
 
-    # A line of 70,000 bytes whose newline arrives in the same write: -32600 and
+    # A line over 16 MiB whose newline arrives in the same write: -32600 and
     # the connection closes, as for any over-long line.
     with Client(sw.sock) as c:
-        c.send_raw(b'{"method":"version","params":{"x":"' + b'A' * 70000 + b'"}}\n')
+        c.send_raw(b'{"method":"version","params":{"x":"' + b'A' * (16 << 20) + b'"}}\n')
         resp = c.recv_json(timeout=10)
-        expect_error('70,000-byte line', resp, {INVALID})
+        expect_error('16 MiB + 40 byte line', resp, {INVALID})
         try:
             gone = c.recv_json(timeout=5) is None
         except (ConnectionResetError, BrokenPipeError):
@@ -303,17 +303,17 @@ def main():
             after = c.recv_line(timeout=5)
         except (ConnectionResetError, BrokenPipeError):
             after = None
-        check(after is None, '100 KB request line: the switch must disconnect the client, '
+        check(after is None, '16 MiB request line: the switch must disconnect the client, '
               'but it answered %r' % after)
-    # 100 KB without any newline: also cut off
+    # over 16 MiB without any newline: also cut off
     with Client(sw.sock) as c:
         try:
-            c.send_raw(b'x' * 100000)
+            c.send_raw(b'x' * ((16 << 20) + 1000))
             resp = c.recv_json(timeout=10)
         except (ConnectionResetError, BrokenPipeError):
             resp = None
         if resp is not None:
-            expect_error('100 KB without newline', resp, {INVALID})
+            expect_error('16 MiB without newline', resp, {INVALID})
 
     # Half a line, then close; a half line then stall (others still work).
     for _ in range(20):
