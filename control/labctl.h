@@ -25,6 +25,10 @@ int labctl_console(const struct vlab_opts *opts, int argc, char **argv);
 int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv);
 int labctl_graph(const struct vlab_opts *opts, int argc, char **argv);
 
+/* The `policy` group of vlab's tree (labpolicy.c): apply, show, clear. */
+struct cmd_node;
+extern const struct cmd_node polcmd_group;
+
 /* Splits "LAB/NODE" or "NODE" (the only running lab's node). Pure apart from
  * listing labs when no LAB is given. 0, -ENOENT (no such lab or node),
  * -EINVAL (several labs run: LAB/ needed), with a message. */

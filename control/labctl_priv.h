@@ -73,6 +73,22 @@ struct running;
  * network list (json_decref() it). 0 or -errno, said. */
 int labctl_running(const struct vlab_opts *opts, const char *lab, struct running *r, json_t **nets);
 
+/* ---- labpolicy.c: the lab's policies on the switch ---- */
+
+struct polsw_action;
+/* What brings the switch's policies of lab `lab` to t's (polsw_plan()):
+ * the number of actions with *a a new array (free() it), or -errno, said. */
+int labctl_policies_plan(const struct vlab_opts *opts, const char *lab, const struct topo *t,
+			 struct polsw_action **a);
+/* Runs them (deletions, then sets); returns how many failed, said. */
+int labctl_policies_run(const struct vlab_opts *opts, const char *lab, const struct topo *t,
+			const struct polsw_action *a, int n);
+/* Deletes the lab's policies from the switch (only `name`, the lab's name
+ * of one, when not NULL), appending the names removed to `removed` (may be
+ * NULL). 0, or -1 with the problem said. */
+int labctl_policies_clear(const struct vlab_opts *opts, const char *lab, const char *name,
+			  json_t *removed);
+
 /* ---- labdown.c ---- */
 
 /* Unplugs a node's recorded ports and destroys it; 0, or -1 with the

@@ -1,6 +1,6 @@
 /* `vlab down [LAB]`: removes everything a lab made, from its records alone
- * (also after vlab or the switch was killed): its nodes, then its ports and
- * networks on the switch (LAB.*), its state directory; stops the switch vlab
+ * (also after vlab or the switch was killed): its nodes, then its policies,
+ * ports and networks on the switch (LAB.*), its state directory; stops the switch vlab
  * started when no lab is left.
  *
  * Threads: the CLI's main thread. */
@@ -86,6 +86,8 @@ int labctl_down(const struct vlab_opts *opts, int argc, char **argv)
 	progress_destroy(&prog);
 	free(names);
 
+	if (labctl_sw_alive(opts) && labctl_policies_clear(opts, lab, NULL, NULL) < 0)
+		failed++;
 	snprintf(prefix, sizeof(prefix), "%s.", lab);
 	if (labctl_sw_req(opts, "port.list", NULL, &ports, true, NULL) == 0)
 		json_array_foreach(ports, i, o)

@@ -1,8 +1,10 @@
 /* `vlab up FILE` and `vlab apply FILE`: reads a topology, plans the
  * difference with what the lab really runs (the switch's networks and ports,
- * the live nodes' records: labrunning.c, running.h; the plan: plan.h), and
- * makes it so: starts vlab-switchd when none runs, creates networks (unless
- * another network holds the VNI: the error names it and the fix) and ports,
+ * the live nodes' records: labrunning.c, running.h; the plan: plan.h; the
+ * switch's policies of the lab: labpolicy.c, polsw.h), and makes it so:
+ * starts vlab-switchd when none runs, creates networks (unless another
+ * network holds the VNI: the error names it and the fix), sets the lab's
+ * policies (deleting those the file no longer has) and adds ports,
  * starts nodes in parallel (namespace hosts first), waits until they are
  * ready, prints a summary, and records the topology in the lab's state
  * directory. A step that fails is done by the next `vlab up`, which sees it
@@ -30,6 +32,7 @@
 #include "lab.h"
 #include "netns.h"
 #include "plan.h"
+#include "polsw.h"
 #include "progress.h"
 #include "running.h"
 #include "table.h"
@@ -55,8 +58,7 @@ static int prepare_node(const char *lab, struct node *n, char *err, size_t errle
 
 		if (c->ifname[0] == '\0')
 			snprintf(c->ifname, sizeof(c->ifname), "eth%d", i);
-		if (snprintf(c->port, sizeof(c->port), "%s.%s-%s", lab, n->name, c->ifname) >=
-		    (int)sizeof(c->port)) {
+		if (polsw_port_name(lab, n->name, c->ifname, c->port, sizeof(c->port)) < 0) {
 			snprintf(err, errlen,
 				 "node \"%s\": switch port name %s.%s-%s is longer than "
 				 "31 characters; use a shorter lab, node or interface name",
@@ -322,7 +324,8 @@ static const char up_about[] =
     "again changes nothing.\n";
 static const char apply_about[] =
     "Reconciles the running lab with its edited topology file: adds and removes\n"
-    "nodes, networks and interfaces; nodes that did not change keep running.\n";
+    "nodes, networks and interfaces, sets its policies and deletes those the\n"
+    "file no longer has; nodes that did not change keep running.\n";
 static const char up_help[] =
     "  --workers N   nodes started at a time, 1-16 (default %d)\n"
     "\n"
@@ -390,7 +393,8 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	char(*errs)[256] = NULL, (*bad_names)[NODE_NAME_MAX] = NULL;
 	const char *file = NULL, *lab;
 	int workers = LABCTL_WORKERS, failed = 0, n_start = 0, n_bad = 0, n_skip = 0;
-	int n_destroy = 0, rc, ret = VLAB_EXIT_FAIL;
+	int n_destroy = 0, n_pol = 0, rc, ret = VLAB_EXIT_FAIL;
+	struct polsw_action *pol = NULL;
 	struct progress gone;
 	char path[PATH_MAX], err[512], *text = NULL;
 	bool *net_failed = NULL;
@@ -457,17 +461,33 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 		labctl_say("cannot plan lab \"%s\": %s", lab, strerror(-rc));
 		goto out_free;
 	}
+	/* the lab's policies: what the switch holds against the file */
+	n_pol = labctl_policies_plan(opts, lab, want, &pol);
+	if (n_pol < 0)
+		goto out_free;
 	reserve_neighbours(want);
 	if (plan.n == 0) {
 		/* flight recorders are switch settings, not in the plan */
 		if (set_recorders(opts, lab, want, NULL) > 0)
 			goto out_free;
-		labctl_say("lab \"%s\" already matches %s: nothing to do", lab, file);
+		if (n_pol > 0) {
+			polsw_plan_print(pol, n_pol, stderr);
+			if (labctl_policies_run(opts, lab, want, pol, n_pol) > 0)
+				goto out_free;
+		} else {
+			labctl_say("lab \"%s\" already matches %s: nothing to do", lab, file);
+		}
+		/* the policies are the file's now */
+		if (n_pol > 0 && labctl_read_text(file, &text, &len) == 0) {
+			labctl_topo_file(lab, "topology.yaml", path, sizeof(path));
+			labctl_write_text(path, text, len);
+		}
 		print_summary(opts, lab, want, labctl_now() - t0, NULL, 0);
 		ret = VLAB_EXIT_OK;
 		goto out_free;
 	}
 	plan_print(&plan, stderr, LABCTL_PLAN_LINES);
+	polsw_plan_print(pol, n_pol, stderr);
 
 	/* the target is recorded first, so `vlab down` knows it after a crash */
 	if (labctl_read_text(file, &text, &len) < 0)
@@ -549,6 +569,8 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	}
 	progress_destroy(&gone);
 	failed += set_recorders(opts, lab, want, net_failed);
+	/* before the new nodes start: their first frame meets the policies */
+	failed += labctl_policies_run(opts, lab, want, pol, n_pol);
 	quick_first(start, n_start); /* else in plan order: fine too */
 
 	/* kinds that plug in first (guests: QEMU waits for the switch to
@@ -617,6 +639,7 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	}
 	ret = VLAB_EXIT_OK;
 out_free:
+	free(pol);
 	free(text);
 	free(net_failed);
 	free(bad_names);

@@ -131,6 +131,10 @@ int topo_load(const char *path, struct topo *t, struct topo_errors *errs);
  * problem in *errs (t's policies are then left as they were). */
 int topo_parse_policies(const char *text, size_t len, struct topo *t, struct topo_errors *errs);
 
+/* The top-level name: of a YAML text into buf; -ENOENT when it has none
+ * (or is no mapping), -EINVAL when it is not YAML. */
+int topo_peek_name(const char *text, size_t len, char *buf, size_t blen);
+
 /* Formats problem i as "FILE:LINE:COL: MESSAGE" into buf. */
 void topo_error_format(const struct topo_errors *errs, int i, const char *file, char *buf,
 		       size_t len);

@@ -786,3 +786,41 @@ out:
 	yaml_parser_delete(&parser);
 	return rc;
 }
+
+int topo_peek_name(const char *text, size_t len, char *buf, size_t blen)
+{
+	struct topo_errors *errs = calloc(1, sizeof(*errs));
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc = -EINVAL;
+
+	if (!errs)
+		return -ENOMEM;
+	if (!topo_depth_ok(text, len, TOPO_MAX_DEPTH, errs) || !yaml_parser_initialize(&parser)) {
+		free(errs);
+		return -EINVAL;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (yaml_parser_load(&parser, &doc)) {
+		root = yaml_document_get_root_node(&doc);
+		rc = -ENOENT;
+		for (yaml_node_pair_t *p = root && root->type == YAML_MAPPING_NODE
+					       ? root->data.mapping.pairs.start
+					       : NULL;
+		     p && p < root->data.mapping.pairs.top; p++) {
+			const char *k = ystr(yaml_document_get_node(&doc, p->key));
+			yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+
+			if (k && !strcmp(k, "name") && ystr(v) && !ynull(v)) {
+				snprintf(buf, blen, "%s", ystr(v));
+				rc = 0;
+				break;
+			}
+		}
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	free(errs);
+	return rc;
+}
