@@ -258,9 +258,9 @@ static void test_vm_command_help(void **state)
 
 static void test_top_help(void **state)
 {
-	static const char *const names[] = {"validate", "up",	  "apply",   "down",
-					    "status",	"exec",	  "console", "pingall",
-					    "graph",	"capture", "extcap", "switch", "vm"};
+	static const char *const names[] = {"validate", "up",	   "apply",   "down",  "status",
+					    "exec",	"console", "pingall", "graph", "policy",
+					    "capture",	"extcap",  "switch",  "vm"};
 	struct cmd_pos pos = {.node = vlab_root(), .path = "vlab"};
 	char *out = NULL, line[64];
 	size_t len = 0, n = 0;
