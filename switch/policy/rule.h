@@ -62,7 +62,7 @@ struct pol_set {
 /* Parses the JSON array `rules` into *s (fresh). 0, or -EINVAL with a
  * message naming the rule (by position, from 1), the key and the fix, and
  * *bad_rule / *bad_key (when not NULL) set to where it is (the key NULL
- * when the rule as a whole is wrong), or -ENOMEM. */
+ * when the rule as a whole is wrong; it points into `rules`), or -ENOMEM. */
 int pol_set_parse(const json_t *rules, struct pol_set *s, size_t *bad_rule, const char **bad_key,
 		  char *msg, size_t len);
 void pol_set_free(struct pol_set *s);
