@@ -243,21 +243,34 @@ bool ct_related(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, 
 	return true;
 }
 
+static bool ct_expire_one(struct ct_table *t, struct ct_entry *e, uint64_t now)
+{
+	uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
+
+	if ((s & 1) || LD(e->state) == CT_FREE || LD(e->expires_ns) > now || !ct_claim(e, s))
+		return false;
+	ST(e->state, CT_FREE);
+	ct_release(e);
+	atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
+	return true;
+}
+
 uint32_t ct_expire(struct ct_table *t, uint64_t now)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < t->size; i++) {
-		struct ct_entry *e = &t->e[i];
-		uint32_t s = atomic_load_explicit(&e->seq, memory_order_acquire);
-
-		if ((s & 1) || LD(e->state) == CT_FREE || LD(e->expires_ns) > now ||
-		    !ct_claim(e, s))
-			continue;
-		ST(e->state, CT_FREE);
-		ct_release(e);
-		atomic_fetch_sub_explicit(&t->used, 1, memory_order_relaxed);
-		n++;
-	}
+	for (uint32_t i = 0; i < t->size; i++)
+		n += ct_expire_one(t, &t->e[i], now);
 	return n;
+}
+
+uint32_t ct_expire_some(struct ct_table *t, uint64_t now, uint32_t n)
+{
+	uint32_t freed = 0;
+
+	for (uint32_t i = 0; i < n && i < t->size; i++) {
+		freed += ct_expire_one(t, &t->e[t->cursor], now);
+		t->cursor = (t->cursor + 1) & (t->size - 1);
+	}
+	return freed;
 }

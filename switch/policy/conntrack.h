@@ -65,6 +65,7 @@ struct ct_table {
 	_Atomic uint32_t used;
 	_Atomic uint64_t evicted; /* entries pushed out by a full table */
 	_Atomic uint64_t lost;	  /* connections not recorded: their slots were being written */
+	uint32_t cursor;	  /* where ct_expire_some goes on */
 };
 
 /* 0 or -ENOMEM; `size` is rounded up to a power of two (at least 16). */
@@ -86,5 +87,8 @@ bool ct_related(struct ct_table *t, const struct pkt_meta *m, const uint8_t *p, 
 
 /* Frees the entries expired at `now`; returns how many. */
 uint32_t ct_expire(struct ct_table *t, uint64_t now);
+/* The same over the next `n` entries only, from where the last call ended
+ * (the control thread's tick spreads a pass over the table). */
+uint32_t ct_expire_some(struct ct_table *t, uint64_t now, uint32_t n);
 
 #endif

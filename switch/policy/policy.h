@@ -121,7 +121,7 @@ int pol_init(struct sw *sw, uint32_t ct_size);
 void pol_shutdown(struct sw *sw);
 void pol_dp_fill(const struct sw *sw, struct sw_dp *dp);
 void pol_dp_release(struct sw_dp *dp);
-/* Once a second (control thread): expired connections out. */
+/* Every control tick, 100 ms (control thread): expired connections out. */
 void pol_tick(struct sw *sw);
 /* The policy.set params of every policy, for the state file. */
 json_t *pol_config(const struct sw *sw);

@@ -83,11 +83,13 @@ void pol_shutdown(struct sw *sw)
 	ct_free(&pol.ct);
 }
 
+/* Every control tick (100 ms). */
 void pol_tick(struct sw *sw)
 {
 	(void)sw;
+	/* a pass over the table every 2 s, a slice per tick */
 	if (pol.ct.e != NULL && atomic_load(&pol.ct.used) > 0)
-		ct_expire(&pol.ct, pol_tsc_ns(rte_rdtsc()));
+		ct_expire_some(&pol.ct, pol_tsc_ns(rte_rdtsc()), pol.ct.size / 20 + 1);
 }
 
 /* ---- snapshots ---- */

@@ -212,6 +212,27 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+static void test_expire_some(void **state)
+{
+	struct ct_table t;
+	uint8_t f[64];
+	struct pkt_meta m;
+	uint32_t freed = 0;
+
+	(void)state;
+	assert_int_equal(ct_init(&t, 64), 0);
+	for (uint32_t i = 0; i < 20; i++) {
+		udp_of(1, i, f, &m);
+		assert_true(ct_allow(&t, &m, f, S));
+	}
+	/* expired at 40 s (30 s timeout): 7 slices of 10 pass over the 64 entries */
+	for (int k = 0; k < 7; k++)
+		freed += ct_expire_some(&t, 40 * S, 10);
+	assert_int_equal(freed, 20);
+	assert_int_equal(t.used, 0);
+	ct_free(&t);
+}
+
 static void test_threads(void **state)
 {
 	pthread_t w[2];
@@ -249,10 +270,9 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tcp),
-	    cmocka_unit_test(test_udp_icmp_and_none),
-	    cmocka_unit_test(test_full_table),
-	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_tcp),		cmocka_unit_test(test_udp_icmp_and_none),
+	    cmocka_unit_test(test_full_table),	cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_expire_some),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
