@@ -322,9 +322,33 @@ static bool cells_ok(const struct topo *t, const struct reach_cell *cells, const
 	return true;
 }
 
+/* One line for each differing pair a policy or an expectation decides. */
+static void print_whys(FILE *f, const struct topo *t, const struct reach_cell *cells,
+		       const bool *got, int n, const struct reach_probe *probe)
+{
+	char why[256];
+
+	for (int i = 0; i < n; i++) {
+		if (got[i] == cells[i].expect ||
+		    !pingall_why(t, &cells[i], probe, why, sizeof(why))[0])
+			continue;
+		fprintf(f, "%s -> %s (%s): %s, yet %s\n", t->nodes[cells[i].src_node].name,
+			cells[i].addr, t->nodes[cells[i].dst_node].name, why,
+			got[i] ? "it was reached" : "it was not reached");
+	}
+}
+
 int pingall_print(FILE *f, const char *lab, const struct topo *t, const struct reach_cell *cells,
 		  const bool *got, int n, bool force_matrix)
 {
+	return pingall_print_probe(f, lab, t, cells, got, n, force_matrix, NULL);
+}
+
+int pingall_print_probe(FILE *f, const char *lab, const struct topo *t,
+			const struct reach_cell *cells, const bool *got, int n, bool force_matrix,
+			const struct reach_probe *probe)
+{
+	char what[64];
 	struct pingall_counts c;
 	const char **cols;
 	int *col_of, ncols, rc;
@@ -339,11 +363,14 @@ int pingall_print(FILE *f, const char *lab, const struct topo *t, const struct r
 		rc = print_matrix(f, t, cells, got, n, cols, col_of, ncols);
 	else
 		rc = print_summary(f, lab, t, cells, got, n, ncols, &c);
+	pingall_probe_name(probe, what, sizeof(what));
+	if (rc == 0)
+		print_whys(f, t, cells, got, n, probe);
 	if (rc == 0 && c.differing)
-		fprintf(f, "lab %s: %d of %d pings differ from what the topology implies\n", lab,
-			c.differing, n);
+		fprintf(f, "lab %s: %d of %d %s differ from what the topology implies\n", lab,
+			c.differing, n, what);
 	else if (rc == 0)
-		fprintf(f, "lab %s: all %d pings match the topology\n", lab, n);
+		fprintf(f, "lab %s: all %d %s match the topology\n", lab, n, what);
 	free(cols);
 	free(col_of);
 	return rc;
@@ -352,23 +379,45 @@ int pingall_print(FILE *f, const char *lab, const struct topo *t, const struct r
 json_t *pingall_json(const char *lab, const struct topo *t, const struct reach_cell *cells,
 		     const bool *got, int n)
 {
+	return pingall_json_probe(lab, t, cells, got, n, NULL);
+}
+
+json_t *pingall_json_probe(const char *lab, const struct topo *t, const struct reach_cell *cells,
+			   const bool *got, int n, const struct reach_probe *probe)
+{
+	static const char *const kinds[] = {"icmp", "tcp", "udp"};
 	struct pingall_counts c;
-	json_t *arr;
+	char why[256];
+	json_t *arr, *o;
 
 	if (!lab || !cells_ok(t, cells, got, n))
 		return NULL;
 	arr = json_array();
 	if (!arr)
 		return NULL;
-	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:b,s:b}", "from",
-						     t->nodes[cells[i].src_node].name, "to",
-						     t->nodes[cells[i].dst_node].name, "addr",
-						     cells[i].addr, "reached", got[i], "expected",
-						     cells[i].expect, "match",
-						     got[i] == cells[i].expect));
+	for (int i = 0; i < n; i++) {
+		json_t *p = json_pack(
+		    "{s:s,s:s,s:s,s:b,s:b,s:b}", "from", t->nodes[cells[i].src_node].name, "to",
+		    t->nodes[cells[i].dst_node].name, "addr", cells[i].addr, "reached", got[i],
+		    "expected", cells[i].expect, "match", got[i] == cells[i].expect);
+
+		if (pingall_why(t, &cells[i], probe, why, sizeof(why))[0])
+			json_object_set_new(p, "why", json_string(why));
+		if (cells[i].policy >= 0 && cells[i].policy < t->n_policies) {
+			json_object_set_new(p, "policy",
+					    json_string(t->policies[cells[i].policy].name));
+			json_object_set_new(p, "rule", json_integer(cells[i].rule + 1));
+		}
+		json_array_append_new(arr, p);
+	}
 	pingall_count(cells, got, n, &c);
-	return json_pack("{s:s,s:o,s:i,s:i,s:i,s:i,s:b}", "lab", lab, "pings", arr, "tried",
-			 c.tried, "matched", c.matched, "differing", c.differing, "mismatches",
-			 c.differing, "ok", c.differing == 0);
+	o = json_pack("{s:s,s:o,s:i,s:i,s:i,s:i,s:b}", "lab", lab, "pings", arr, "tried", c.tried,
+		      "matched", c.matched, "differing", c.differing, "mismatches", c.differing,
+		      "ok", c.differing == 0);
+	if (o && probe) {
+		json_object_set_new(o, "probe", json_string(kinds[probe->kind % 3]));
+		if (probe->kind != POLREACH_ICMP)
+			json_object_set_new(o, "port", json_integer(probe->port));
+	}
+	return o;
 }

@@ -23,7 +23,39 @@
 
 #define PINGALL_MATRIX_MAX_COLS 16 /* wider: a summary, unless --matrix */
 #define PINGALL_BATCH		32 /* pings one node runs at a time */
-#define PINGALL_SCRIPT_MAX	256
+#define PINGALL_SCRIPT_MAX	1024
+
+/* ---- probes other than pings (pingprobe.c) ---- */
+
+/* What `probe` tries, for messages: "pings", "TCP connections to port 80",
+ * "UDP exchanges with port 53" (probe NULL: pings). Returns buf. */
+const char *pingall_probe_name(const struct reach_probe *probe, char *buf, size_t len);
+
+/* The script (POSIX sh, busybox too) that tries `probe` to each of its
+ * arguments, `wait_s` seconds for each, PINGALL_BATCH at a time, and
+ * prints every address that answered on a line of its own: ping; TCP: a
+ * line sent with busybox nc and read back; UDP: python3 sends each address
+ * its own datagram and waits for it back (prints PINGALL_NO_TOOL when the
+ * node has no python3). 0 or -ENOSPC. */
+#define PINGALL_NO_TOOL "vlab-no-tool"
+int pingall_probe_script(const struct reach_probe *probe, int wait_s, char *buf, size_t len);
+
+/* The script that starts a listener of `probe` in a node, in the
+ * background, its pid in `pidfile`: TCP, busybox nc echoing every
+ * connection back (cat); UDP, python3 echoing every datagram. It prints
+ * PINGALL_NO_TOOL (exit 0) when the node lacks the tool, and fails when the
+ * listener does not stay up (the port is taken). 0 or -ENOSPC. */
+int pingall_listen_script(const struct reach_probe *probe, const char *pidfile, char *buf,
+			  size_t len);
+/* The script that stops it. */
+int pingall_unlisten_script(const char *pidfile, char *buf, size_t len);
+
+/* Why the topology and its policies expect what cell c expects, when a
+ * policy or an expectation decides it: "policy web-only: rule 3 (drop)
+ * stops the echo reply entering the switch from a2:eth0", "expect: entry";
+ * "" otherwise. Returns buf. */
+const char *pingall_why(const struct topo *t, const struct reach_cell *c,
+			const struct reach_probe *probe, char *buf, size_t len);
 
 /* The cells of one source node: cells[first .. first + n), contiguous as
  * reach_matrix() orders them (by source). */
@@ -89,11 +121,21 @@ bool pingall_use_matrix(int ncols, bool force);
  * -EINVAL. */
 int pingall_print(FILE *f, const char *lab, const struct topo *t, const struct reach_cell *cells,
 		  const bool *got, int n, bool force_matrix);
+/* The same for a probe (NULL: pings), with a line for each differing pair a
+ * policy decides (pingall_why()). */
+int pingall_print_probe(FILE *f, const char *lab, const struct topo *t,
+			const struct reach_cell *cells, const bool *got, int n, bool force_matrix,
+			const struct reach_probe *probe);
 
 /* {"lab", "pings": [{"from", "to", "addr", "reached", "expected", "match"}...],
  *  "tried", "matched", "differing", "mismatches" (= differing), "ok"}, or
  * NULL on ENOMEM. */
 json_t *pingall_json(const char *lab, const struct topo *t, const struct reach_cell *cells,
 		     const bool *got, int n);
+/* The same for a probe, with "probe" ("icmp", "tcp", "udp") and "port", and
+ * for each ping a policy or expectation decides its "why" (and "policy",
+ * "rule": from 1, 0 for the default). */
+json_t *pingall_json_probe(const char *lab, const struct topo *t, const struct reach_cell *cells,
+			   const bool *got, int n, const struct reach_probe *probe);
 
 #endif /* VLAB_PINGALL_H */

@@ -1,4 +1,5 @@
-/* Expected reachability for `vlab pingall` (model in reach.h).
+/* Expected reachability for `vlab pingall` (model in reach.h), the
+ * policies on each pair's path judged by polreach.c.
  *
  * Threads: the caller's. Pure: reads a topology, uses the CIDR helpers of
  * vmhost/netns.h; no syscalls. */
@@ -12,6 +13,7 @@
 
 #include "addr.h"
 #include "netns.h"
+#include "polreach.h"
 
 /* What reach_matrix() looks up for every cell, built once: the lab's IPv4
  * addresses sorted with the node holding each, and its forwarding nodes, so
@@ -24,7 +26,22 @@ struct reach_idx {
 	int n_v4;
 	int *fwd; /* indexes of nodes with forward: true */
 	int n_fwd;
+	struct polreach *pr; /* the lab's policies, compiled; NULL: none */
+	enum polreach_probe probe;
+	uint16_t port;
 };
+
+/* The switch crossings of a probe (at most two: over a router). */
+struct reach_path {
+	struct polreach_hop hop[2];
+	int n;
+	struct addr_cidr src_ip; /* the source's address the reply goes to */
+};
+
+static void hop(struct reach_path *p, int an, int ai, int bn, int bi)
+{
+	p->hop[p->n++] = (struct polreach_hop){an, ai, bn, bi};
+}
 
 static bool nic_holds(const struct node_nic *nic, const struct addr_cidr *ip)
 {
@@ -96,7 +113,7 @@ static int up_nic_on(const struct node *n, const char *network, const struct add
 /* Routed case: src S sends to ip (on D's interface dn) via a forwarding
  * node; *src_nic gets the interface S sends from. */
 static bool routed(const struct topo *t, const struct reach_idx *ix, int s, int d, int dn,
-		   const struct addr_cidr *ip, int *src_nic)
+		   const struct addr_cidr *ip, int *src_nic, struct reach_path *path)
 {
 	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
 	const char *nd = D->nics[dn].network;
@@ -111,24 +128,32 @@ static bool routed(const struct topo *t, const struct reach_idx *ix, int s, int 
 	*src_nic = si;
 	if (S->nics[si].link_down || !nic_first(&S->nics[si], ip->family, &src_ip))
 		return false;
+	path->src_ip = src_ip;
 	/* The next hop is the destination itself, on the source's network: it
 	 * answers for any of its addresses (weak host model) over that network. */
-	if (up_nic_on(D, S->nics[si].network, &via) >= 0)
+	if ((di = up_nic_on(D, S->nics[si].network, &via)) >= 0) {
+		hop(path, s, si, d, di);
 		return true;
+	}
 	/* The reply: D's best route back to the source's address. */
 	if (!best_via(D, &src_ip, &back))
 		return false;
 	di = nsh_route_nic(D, &back);
 	if (di < 0 || D->nics[di].link_down || strcmp(D->nics[di].network, nd) != 0)
 		return false;
-	for (int i = 0; i < (ix ? ix->n_fwd : t->n_nodes); i++) {
-		int r = ix ? ix->fwd[i] : i;
+	for (int i = 0; i < (ix && ix->fwd ? ix->n_fwd : t->n_nodes); i++) {
+		int r = ix && ix->fwd ? ix->fwd[i] : i;
 		const struct node *R = &t->nodes[r];
 
 		if (r == s || r == d || !R->ip_forward)
 			continue;
-		if (up_nic_on(R, S->nics[si].network, &via) >= 0 && up_nic_on(R, nd, &back) >= 0)
+		int rin = up_nic_on(R, S->nics[si].network, &via), rout = up_nic_on(R, nd, &back);
+
+		if (rin >= 0 && rout >= 0) {
+			hop(path, s, si, r, rin);
+			hop(path, r, rout, d, dn);
 			return true;
+		}
 	}
 	return false;
 }
@@ -136,7 +161,8 @@ static bool routed(const struct topo *t, const struct reach_idx *ix, int s, int 
 /* Computed value, before `expect:`; *src_nic and *dst_nic get the
  * interfaces involved (-1 when none). */
 static bool computed(const struct topo *t, const struct reach_idx *ix, int s, int d,
-		     const struct addr_cidr *ip, int *src_nic, int *dst_nic)
+		     const struct addr_cidr *ip, int *src_nic, int *dst_nic,
+		     struct reach_path *path)
 {
 	const struct node *S = &t->nodes[s], *D = &t->nodes[d];
 	const struct node_nic *dnic;
@@ -158,11 +184,15 @@ static bool computed(const struct topo *t, const struct reach_idx *ix, int s, in
 		if (strcmp(c->network, dnic->network) != 0)
 			continue;
 		*src_nic = i;
-		return !c->link_down && !dnic->link_down && nic_first(c, ip->family, &any);
+		if (c->link_down || dnic->link_down || !nic_first(c, ip->family, &any))
+			return false;
+		path->src_ip = any;
+		hop(path, s, i, d, dn);
+		return true;
 	}
 	if (dnic->link_down)
 		return false;
-	return routed(t, ix, s, d, dn, ip, src_nic);
+	return routed(t, ix, s, d, dn, ip, src_nic, path);
 }
 
 /* Whether an `expect:` endpoint ("NODE" or "NODE:IFNAME") names node n (and
@@ -205,14 +235,21 @@ static bool override(const struct topo *t, int s, int d, int src_nic, int dst_ni
 	return value;
 }
 
+/* The value for the pair, and *pv what the policies on its path say. */
 static bool eval(const struct topo *t, const struct reach_idx *ix, int s, int d,
-		 const struct addr_cidr *ip, int *src_nic, int *dst_nic, bool *overridden)
+		 const struct addr_cidr *ip, int *src_nic, int *dst_nic, bool *overridden,
+		 struct polreach_verdict *pv)
 {
-	bool v = computed(t, ix, s, d, ip, src_nic, dst_nic);
+	struct reach_path path = {.n = 0};
+	bool v = computed(t, ix, s, d, ip, src_nic, dst_nic, &path);
 
+	*pv = (struct polreach_verdict){.pass = true, .policy = -1, .rule = -1};
 	*overridden = false;
 	if (*dst_nic < 0)
 		return false;
+	if (v && ix && ix->pr)
+		v = polreach_exchange(ix->pr, ix->probe, ix->port, &path.src_ip, ip, path.hop,
+				      path.n, pv);
 	return override(t, s, d, *src_nic, *dst_nic, v, overridden);
 }
 
@@ -223,15 +260,21 @@ static bool index_ok(const struct topo *t, int i)
 
 bool reach_expected(const struct topo *t, int src_node, int dst_node, const char *dst_addr)
 {
+	struct reach_idx ix = {.probe = POLREACH_ICMP};
+	struct polreach_verdict pv;
 	struct addr_cidr ip;
 	int sn, dn;
-	bool ov;
+	bool ov, v;
 
 	if (!t || !dst_addr || !index_ok(t, src_node) || !index_ok(t, dst_node))
 		return false;
 	if (addr_parse_any(dst_addr, &ip) != 0)
 		return false;
-	return eval(t, NULL, src_node, dst_node, &ip, &sn, &dn, &ov);
+	if (polreach_build(t->name, t, t->policies, t->n_policies, &ix.pr) < 0)
+		return false;
+	v = eval(t, ix.pr ? &ix : NULL, src_node, dst_node, &ip, &sn, &dn, &ov, &pv);
+	polreach_free(ix.pr);
+	return v;
 }
 
 /* True when node `n` has IPv4 address `ip` on any interface. */
@@ -261,6 +304,7 @@ static void idx_free(struct reach_idx *ix)
 {
 	free(ix->v4);
 	free(ix->fwd);
+	polreach_free(ix->pr);
 }
 
 static int idx_build(const struct topo *t, struct reach_idx *ix)
@@ -268,6 +312,8 @@ static int idx_build(const struct topo *t, struct reach_idx *ix)
 	size_t nodes = t->n_nodes > 0 ? (size_t)t->n_nodes : 1;
 
 	*ix = (struct reach_idx){0};
+	if (polreach_build(t->name, t, t->policies, t->n_policies, &ix->pr) < 0)
+		return -EINVAL;
 	/* room for every address a node may have */
 	ix->v4 = calloc(nodes * NODE_MAX_NICS * NODE_MAX_ADDRS, sizeof(*ix->v4));
 	ix->fwd = calloc(nodes, sizeof(*ix->fwd));
@@ -300,6 +346,7 @@ static bool shadowed(const struct topo *t, const struct reach_idx *ix, int s, in
 {
 	uint32_t key = addr_v4(ip);
 	int lo = 0, hi = ix->n_v4;
+	struct polreach_verdict pv;
 	int src_nic, dn;
 	bool ovr;
 
@@ -314,21 +361,27 @@ static bool shadowed(const struct topo *t, const struct reach_idx *ix, int s, in
 	for (int i = lo; i < ix->n_v4 && ix->v4[i].ip == key; i++) {
 		int o = ix->v4[i].node;
 
-		if (o != s && o != d && eval(t, ix, s, o, ip, &src_nic, &dn, &ovr))
+		if (o != s && o != d && eval(t, ix, s, o, ip, &src_nic, &dn, &ovr, &pv))
 			return true;
 	}
 	return false;
 }
 
-int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
+int reach_matrix_probe(const struct topo *t, const struct reach_probe *probe,
+		       struct reach_cell *cells, int max)
 {
 	struct reach_idx ix;
-	int n = 0;
+	int n = 0, rc;
 
 	if (!t || max < 0 || (max > 0 && !cells) || t->n_nodes < 0 || t->n_nodes > TOPO_MAX_NODES)
 		return -EINVAL;
-	if (idx_build(t, &ix) < 0)
-		return -ENOMEM;
+	rc = idx_build(t, &ix);
+	if (rc < 0)
+		return rc;
+	if (probe) {
+		ix.probe = probe->kind;
+		ix.port = probe->port;
+	}
 	for (int s = 0; s < t->n_nodes; s++) {
 		for (int d = 0; d < t->n_nodes; d++) {
 			const struct node *D = &t->nodes[d];
@@ -339,6 +392,7 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 				const struct node_nic *nic = &D->nics[j];
 
 				for (int k = 0; k < nic->n_addrs && k < NODE_MAX_ADDRS; k++) {
+					struct polreach_verdict pv;
 					struct reach_cell *c;
 					struct addr_cidr ip;
 					int src_nic, dn;
@@ -352,7 +406,7 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 					 * that share a subnet) would only ping itself */
 					if (holds_addr(&t->nodes[s], &ip))
 						continue;
-					expect = eval(t, &ix, s, d, &ip, &src_nic, &dn, &ovr);
+					expect = eval(t, &ix, s, d, &ip, &src_nic, &dn, &ovr, &pv);
 					/* the same address reachable on another node answers
 					 * the ping: this copy cannot be told apart */
 					if (!expect && shadowed(t, &ix, s, d, &ip))
@@ -371,6 +425,12 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 					c->addr[len] = '\0';
 					c->expect = expect;
 					c->overridden = ovr;
+					c->policy = pv.pass ? -1 : (int16_t)pv.policy;
+					c->rule = pv.rule;
+					c->frame = (uint8_t)pv.frame;
+					c->policy_out = pv.out;
+					c->policy_node = (int16_t)pv.node;
+					c->policy_nic = (int8_t)pv.nic;
 				}
 			}
 		}
@@ -379,20 +439,31 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
 	return n;
 }
 
+int reach_matrix(const struct topo *t, struct reach_cell *cells, int max)
+{
+	return reach_matrix_probe(t, NULL, cells, max);
+}
+
 int reach_matrix_alloc(const struct topo *t, struct reach_cell **cells)
+{
+	return reach_matrix_alloc_probe(t, NULL, cells);
+}
+
+int reach_matrix_alloc_probe(const struct topo *t, const struct reach_probe *probe,
+			     struct reach_cell **cells)
 {
 	int n, m;
 
 	if (!cells)
 		return -EINVAL;
 	*cells = NULL;
-	n = reach_matrix(t, NULL, 0);
+	n = reach_matrix_probe(t, probe, NULL, 0);
 	if (n < 0)
 		return n;
 	*cells = calloc(n ? (size_t)n : 1, sizeof(**cells));
 	if (!*cells)
 		return -ENOMEM;
-	m = reach_matrix(t, *cells, n);
+	m = reach_matrix_probe(t, probe, *cells, n);
 	if (m != n) { /* cannot happen: the same model twice */
 		free(*cells);
 		*cells = NULL;

@@ -17,6 +17,11 @@
  *    addresses, as Linux does) and no route back is needed;
  *  - interfaces with link_down carry nothing (neither for the source, the
  *    destination nor the router);
+ *  - policies (t->policies, docs/policy.md): a pair the topology connects
+ *    is reachable when every frame of the exchange passes the policies on
+ *    its path (polreach.h: ARP, the probe and its reply, stateful rules
+ *    letting replies back); for pingall the probe is a ping, with
+ *    `--tcp`/`--udp` a connection or a datagram to a port;
  *  - then the `expect:` entries override the computed value (see
  *    reach_expected()).
  *
@@ -26,7 +31,14 @@
 
 #include <stdbool.h>
 
+#include "polreach.h"
 #include "topo.h"
+
+/* What the matrix probes with. */
+struct reach_probe {
+	enum polreach_probe kind; /* ICMP echo (pingall's default), TCP, UDP */
+	uint16_t port;		  /* TCP/UDP destination port */
+};
 
 /* One ping of the matrix: src_node pings addr, held by dst_node's dst_nic. */
 struct reach_cell {
@@ -37,6 +49,13 @@ struct reach_cell {
 	char addr[NODE_ADDR_MAX]; /* plain address, e.g. "10.0.0.2" */
 	bool expect;		  /* ping expected to succeed */
 	bool overridden;	  /* expect comes from an `expect:` entry */
+	bool policy_out;	  /* the policy was met leaving the switch */
+	uint8_t frame;		  /* enum polreach_frame it stopped */
+	int8_t policy_nic;	  /* ... towards / from this interface */
+	int16_t policy_node;	  /* ... of this node */
+	int16_t policy;		  /* index into t->policies of one that stops the
+				   * exchange, -1: none does */
+	int32_t rule;		  /* its rule (from 0), -1: its default */
 };
 
 /* Whether node src_node should reach `dst_addr` (plain "10.0.0.2"; a CIDR
@@ -67,5 +86,12 @@ int reach_matrix(const struct topo *t, struct reach_cell *cells, int max);
 /* The whole matrix in a new array (free() it) in *cells; returns the number
  * of cells, or -EINVAL / -ENOMEM with *cells NULL. */
 int reach_matrix_alloc(const struct topo *t, struct reach_cell **cells);
+
+/* The same for another probe than a ping (probe NULL: a ping). -EINVAL also
+ * when a policy's rules do not parse. */
+int reach_matrix_probe(const struct topo *t, const struct reach_probe *probe,
+		       struct reach_cell *cells, int max);
+int reach_matrix_alloc_probe(const struct topo *t, const struct reach_probe *probe,
+			     struct reach_cell **cells);
 
 #endif /* VLAB_REACH_H */
