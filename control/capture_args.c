@@ -176,11 +176,13 @@ int capargs_parse(int argc, char *const argv[], struct capargs *a, char *err, si
 		} else if (is_opt(s, NULL, "--policy")) {
 			if (!(v = opt_value(argc, argv, &i, 8, "--policy", err, errlen)))
 				return -EINVAL;
-			if (!api_name_ok(v)) {
-				snprintf(err, errlen,
-					 "--policy '%.64s': a policy name is 1-%d of A-Z a-z "
-					 "0-9 _ . -",
-					 v, API_NAME_MAX);
+			if (strlen(v) > 2 * API_NAME_MAX + 1 ||
+			    !api_name_ok(strchr(v, '/') ? strchr(v, '/') + 1 : v)) {
+				snprintf(
+				    err, errlen,
+				    "--policy '%.64s': give [LAB/]POLICY, a policy name being 1-%d "
+				    "of A-Z a-z 0-9 _ . -",
+				    v, API_NAME_MAX);
 				return -EINVAL;
 			}
 			a->policy = v;

@@ -37,7 +37,7 @@
 const char capture_usage[] =
     "vlab capture TARGET... [-w FILE|-] [-f FILTER] [-c COUNT] [-s SNAPLEN]\n"
     "       [--duration S] [--direction in|out|both] [--format pcapng|pcap] [--recent]\n"
-    "       [--policy NAME] [-q]";
+    "       [--policy [LAB/]POLICY] [-q]";
 
 const char capture_details[] =
     "Captures in the switch what lab nodes send and receive (vhost-user NICs are no\n"
@@ -48,7 +48,7 @@ const char capture_details[] =
     "  NODE          every interface of a node\n"
     "  NETWORK       every port in a lab's network (also ports that join later)\n"
     "  PORT          a switch port by name (vlab switch port list)\n"
-    "  --policy NAME the frames that policy's mirror rules copy (docs/policy.md)\n"
+    "  --policy [LAB/]POLICY  the frames that policy's mirror rules copy\n"
     "  LAB/...       any of those in lab LAB (needed when several labs run)\n"
     "\n"
     "options:\n"
@@ -459,6 +459,58 @@ static void finish_stream(struct capture *c)
 	drain(c, true);
 }
 
+/* The switch's name of the --policy policy: as given when the switch has
+ * it, else LAB.POLICY of the lab named (LAB/POLICY) or of the one running
+ * lab that has it. */
+static int resolve_policy(struct capture *c, char *out, size_t len, char *err, size_t errlen)
+{
+	const char *spec = c->a.policy, *slash = strchr(spec, '/');
+	struct swc_error e = {0};
+	json_t *res = NULL, *pols, *p;
+	int found = 0;
+	size_t i;
+
+	if (swc_call(c->swc, "policy.list", NULL, &res, &e) < 0) {
+		snprintf(err, errlen, "cannot list the switch's policies");
+		return -EIO;
+	}
+	pols = json_object_get(res, "policies");
+	json_array_foreach(pols, i, p)
+	{
+		const char *name = json_string_value(json_object_get(p, "name"));
+		const char *dot = name ? strchr(name, '.') : NULL;
+		bool mine;
+
+		if (name == NULL)
+			continue;
+		if (slash != NULL) /* LAB/POLICY is LAB.POLICY */
+			mine = dot && (size_t)(dot - name) == (size_t)(slash - spec) &&
+			       !strncmp(name, spec, (size_t)(slash - spec)) &&
+			       !strcmp(dot + 1, slash + 1);
+		else
+			mine = !strcmp(name, spec) || (dot && !strcmp(dot + 1, spec));
+		if (!mine)
+			continue;
+		if (!strcmp(name, spec)) { /* the switch's own name wins */
+			found = 1;
+			snprintf(out, len, "%s", name);
+			break;
+		}
+		if (found++ == 0)
+			snprintf(out, len, "%s", name);
+	}
+	json_decref(res);
+	if (found == 1)
+		return 0;
+	if (found)
+		snprintf(err, errlen, "policy '%s' is in several labs: name one as LAB/%s", spec,
+			 spec);
+	else
+		snprintf(err, errlen, "no policy '%s' on the switch (vlab policy show lists them)",
+			 spec);
+	return -ENOENT;
+}
+
 static int start(struct capture *c, json_t **result, char *err, size_t errlen)
 {
 	struct swc_error e = {0};
@@ -482,8 +534,16 @@ static int start(struct capture *c, json_t **result, char *err, size_t errlen)
 			json_object_set(params, "networks", c->nets);
 		if (c->a.filter)
 			json_object_set_new(params, "filter", json_string(c->a.filter));
-		if (c->a.policy)
-			json_object_set_new(params, "policy", json_string(c->a.policy));
+		if (c->a.policy) {
+			char pol[2 * NODE_NAME_MAX];
+
+			rc = resolve_policy(c, pol, sizeof(pol), err, errlen);
+			if (rc < 0) {
+				json_decref(params);
+				return rc;
+			}
+			json_object_set_new(params, "policy", json_string(pol));
+		}
 		rc = swc_call(c->swc, "capture.start", params, result, &e);
 	}
 	json_decref(params);
