@@ -22,6 +22,7 @@
 
 #include "kind.h"
 #include "labctl_priv.h"
+#include "polsw.h"
 #include "schema.h"
 #include "swreq.h"
 #include "switch_cmd.h"
@@ -212,6 +213,14 @@ static void controller_lab(const char *file)
 			must_validate("port.add", swreq_port_add(n->nics[k].port, net, &kp), what);
 			must_validate("port.del", swreq_name(n->nics[k].port), what);
 		}
+	}
+	for (int i = 0; i < t->n_policies; i++) {
+		char name[64];
+
+		snprintf(what, sizeof(what), "%s: policy %s", file, t->policies[i].name);
+		assert_int_equal(polsw_name(t->name, t->policies[i].name, name, sizeof(name)), 0);
+		must_validate("policy.set", polsw_params(t->name, &t->policies[i]), what);
+		must_validate("policy.del", swreq_name(name), what);
 	}
 	topo_free(t);
 	free(errs);
