@@ -29,7 +29,8 @@ static const char *const rule_keys[] = {
 
 /* ---- values ---- */
 
-static int parse_u64(const char *s, const char **end, uint64_t *v)
+/* Digits in `base` (0: "0x" hex too) at s; *end after them. */
+static int parse_num(const char *s, int base, const char **end, uint64_t *v)
 {
 	char *e;
 	unsigned long long x;
@@ -37,12 +38,17 @@ static int parse_u64(const char *s, const char **end, uint64_t *v)
 	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
-	x = strtoull(s, &e, 10);
+	x = strtoull(s, &e, base);
 	if (errno != 0)
 		return -EINVAL;
 	*v = x;
 	*end = e;
 	return 0;
+}
+
+static int parse_u64(const char *s, const char **end, uint64_t *v)
+{
+	return parse_num(s, 10, end, v);
 }
 
 static int mul_ok(uint64_t a, uint64_t b, uint64_t *out)
@@ -216,15 +222,10 @@ static int json_uint(const json_t *v, uint64_t max, uint64_t *out)
 		return 0;
 	}
 	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		char *e;
-		unsigned long long x;
+		const char *e;
+		uint64_t x;
 
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		errno = 0;
-		x = strtoull(s, &e, 0);
-		if (errno || *e != '\0' || x > max)
+		if (parse_num(json_string_value(v), 0, &e, &x) < 0 || *e != '\0' || x > max)
 			return -EINVAL;
 		*out = x;
 		return 0;
