@@ -224,8 +224,8 @@ static const char pingall_help[] =
     "                exchange a line (a listener runs in every node meanwhile:\n"
     "                busybox nc)\n"
     "  --udp PORT    send a datagram to PORT of every address and wait for it\n"
-    "                back (listeners: python3; nodes without it, like the\n"
-    "                built-in guest image, are left out and named)\n"
+    "                back (listeners: socat, in the built-in guest image and\n"
+    "                on the host; nodes without it are left out and named)\n"
     "  --matrix      print the matrix (one row per node, one column per address)\n"
     "                also when the lab has more than %d addresses; a wider lab gets\n"
     "                a summary: pairs tried, matched, differing, then each\n"
@@ -335,7 +335,7 @@ int labctl_pingall(const struct vlab_opts *opts, int argc, char **argv)
 			n = drop_untried(cells, n, no_tool);
 			labctl_say("%d node%s without %s left out (%d pairs not tried): %s",
 				   skipped, skipped == 1 ? "" : "s",
-				   probe.kind == POLREACH_TCP ? "busybox" : "python3", before - n,
+				   probe.kind == POLREACH_TCP ? "busybox" : "socat", before - n,
 				   names);
 		}
 	}

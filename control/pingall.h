@@ -34,15 +34,15 @@ const char *pingall_probe_name(const struct reach_probe *probe, char *buf, size_
 /* The script (POSIX sh, busybox too) that tries `probe` to each of its
  * arguments, `wait_s` seconds for each, PINGALL_BATCH at a time, and
  * prints every address that answered on a line of its own: ping; TCP: a
- * line sent with busybox nc and read back; UDP: python3 sends each address
+ * line sent with busybox nc and read back; UDP: socat sends each address
  * its own datagram and waits for it back (prints PINGALL_NO_TOOL when the
- * node has no python3). 0 or -ENOSPC. */
+ * node has no socat). 0 or -ENOSPC. */
 #define PINGALL_NO_TOOL "vlab-no-tool"
 int pingall_probe_script(const struct reach_probe *probe, int wait_s, char *buf, size_t len);
 
 /* The script that starts a listener of `probe` in a node, in the
  * background, its pid in `pidfile`: TCP, busybox nc echoing every
- * connection back (cat); UDP, python3 echoing every datagram. It prints
+ * connection back (cat); UDP, socat echoing every datagram. It prints
  * PINGALL_NO_TOOL (exit 0) when the node lacks the tool, and fails when the
  * listener does not stay up (the port is taken). 0 or -ENOSPC. */
 int pingall_listen_script(const struct reach_probe *probe, const char *pidfile, char *buf,

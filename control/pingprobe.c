@@ -1,8 +1,7 @@
 /* `vlab pingall --tcp PORT / --udp PORT`: the scripts that start and stop
  * a listener in a node and that probe a node's destinations from another
- * (busybox nc for TCP, which guests and namespace hosts both have; python3
- * for UDP, which namespace hosts have from the host and the built-in guest
- * image has not), and the words for what a probe is and why a policy
+ * (busybox nc for TCP, socat for UDP; the built-in guest image carries both
+ * and namespace hosts use the host's), and the words for what a probe is and why a policy
  * decides it. See pingall.h.
  *
  * Pure: text in, text out. The caller's thread. */
@@ -35,31 +34,6 @@ static int fits(int w, size_t len)
 	return w < 0 || (size_t)w >= len ? -ENOSPC : 0;
 }
 
-/* UDP client: one datagram per address, each carrying its address (a
- * router answers from another of its addresses), then every answer for
- * `wait` seconds. */
-static const char udp_client[] =
-    "import socket,select,sys,time\n"
-    "p=int(sys.argv[1]);w=float(sys.argv[2]);todo=set(sys.argv[3:])\n"
-    "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
-    "for a in todo:\n"
-    " try: s.sendto(b'vlab-probe '+a.encode(),(a,p))\n"
-    " except OSError: pass\n"
-    "end=time.time()+w\n"
-    "while todo:\n"
-    " t=end-time.time()\n"
-    " if t<=0 or not select.select([s],[],[],t)[0]: break\n"
-    " try: d=s.recv(2048).decode(errors='replace').split()\n"
-    " except OSError: continue\n"
-    " if len(d)==2 and d[0]=='vlab-probe' and d[1] in todo: todo.discard(d[1]); print(d[1])\n";
-
-static const char udp_server[] = "import socket,sys\n"
-				 "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
-				 "s.bind(('',int(sys.argv[1])))\n"
-				 "while True:\n"
-				 " d,a=s.recvfrom(2048)\n"
-				 " s.sendto(d,a)\n";
-
 int pingall_probe_script(const struct reach_probe *probe, int wait_s, char *buf, size_t len)
 {
 	if (is(probe, POLREACH_TCP))
@@ -72,11 +46,18 @@ int pingall_probe_script(const struct reach_probe *probe, int wait_s, char *buf,
 				     wait_s + 1, wait_s, probe->port, PINGALL_BATCH),
 			    len);
 	if (is(probe, POLREACH_UDP))
-		return fits(snprintf(buf, len,
-				     "command -v python3 >/dev/null 2>&1 || { echo %s; exit 0; }; "
-				     "exec python3 -c \"%s\" %u %d \"$@\"",
-				     PINGALL_NO_TOOL, udp_client, probe->port, wait_s),
-			    len);
+		return fits(
+		    snprintf(buf, len,
+			     "command -v socat >/dev/null 2>&1 || { echo %s; exit 0; }; "
+			     "n=0; for a in \"$@\"; do "
+			     "{ echo \"vlab-probe $a\" | timeout %d socat -T %d -t %d - "
+			     "UDP4-DATAGRAM:\"$a\":%u 2>/dev/null | grep -q \"vlab-probe $a\" "
+			     "&& echo \"$a\"; } & "
+			     "n=$((n + 1)); if [ \"$n\" -ge %d ]; then wait; n=0; fi; "
+			     "done; wait",
+			     PINGALL_NO_TOOL, wait_s + 1, wait_s, wait_s, probe->port,
+			     PINGALL_BATCH),
+		    len);
 	return pingall_script(wait_s, buf, len);
 }
 
@@ -92,9 +73,9 @@ int pingall_listen_script(const struct reach_probe *probe, const char *pidfile, 
 			 PINGALL_NO_TOOL, probe->port);
 	else if (is(probe, POLREACH_UDP))
 		snprintf(start, sizeof(start),
-			 "command -v python3 >/dev/null 2>&1 || { echo %s; exit 0; }; "
-			 "python3 -c \"%s\" %u",
-			 PINGALL_NO_TOOL, udp_server, probe->port);
+			 "command -v socat >/dev/null 2>&1 || { echo %s; exit 0; }; "
+			 "socat -T 1 UDP4-RECVFROM:%u,fork PIPE",
+			 PINGALL_NO_TOOL, probe->port);
 	else
 		return fits(snprintf(buf, len, "true"), len);
 	/* the listener in the background, its pid recorded; up a moment later,

@@ -12,7 +12,7 @@ PKGS=(
   clang libclang-rt-14-dev llvm
   python3 iproute2 iputils-ping arping procps
   qemu-system-x86 linux-image-amd64 busybox-static qemu-guest-agent
-  iperf3 tcpdump iputils-ping xz-utils zstd ethtool tshark
+  iperf3 tcpdump socat iputils-ping xz-utils zstd ethtool tshark
   openvswitch-switch-dpdk
 )
 HUGEPAGES=${VLAB_HUGEPAGES:-2048}

@@ -41,6 +41,7 @@ static const struct img_tool guest_tools[] = {
     {{"/usr/sbin/qemu-ga", "/usr/bin/qemu-ga"}, "/usr/sbin/qemu-ga", "qemu-guest-agent", true},
     {{"/usr/bin/iperf3"}, "/usr/bin/iperf3", "iperf3", true},
     {{"/usr/bin/tcpdump", "/usr/sbin/tcpdump"}, "/usr/bin/tcpdump", "tcpdump", true},
+    {{"/usr/bin/socat"}, "/usr/bin/socat", "socat", true},
     {{"/usr/bin/ip", "/bin/ip", "/usr/sbin/ip", "/sbin/ip"}, "/usr/sbin/ip", "iproute2", false},
 };
 
