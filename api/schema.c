@@ -155,6 +155,35 @@ static const struct api_param p_policy_list[] = {
     P_END,
 };
 
+static const struct api_param p_underlay_set[] = {
+    {"port", API_T_NAME, true, 0, 0, NULL, "port", 0, "PORT",
+     "the port towards the underlay (af-packet, tap or a DPDK port), in a network of its own"},
+    {"address", API_T_STRING, true, 0, 18, NULL, "address", 1, "A.B.C.D/LEN",
+     "the switch's underlay IPv4 address and prefix length, e.g. 192.0.2.1/24"},
+    {"gateway", API_T_STRING, false, 0, 15, NULL, "gateway", -1, "A.B.C.D",
+     "next hop to remote VTEPs outside the prefix (default: none, all on-link)"},
+    {"mtu", API_T_UINT, false, 576, 9000, NULL, "mtu", -1, "BYTES",
+     "underlay IP MTU (default 1500: inner frames of up to 1464 bytes, inner MTU 1450)"},
+    {"udp_port", API_T_UINT, false, 1, 65535, NULL, "udp-port", -1, "PORT",
+     "UDP destination port of VXLAN, sent and accepted (default 4789)"},
+    {"ttl", API_T_UINT, false, 1, 255, NULL, "ttl", -1, "N", "outer TTL (default 64)"},
+    {"mac", API_T_MAC, false, 0, 0, NULL, "mac", -1, "MAC",
+     "the switch's underlay MAC (default: the interface's, for af-packet and tap)"},
+    P_END,
+};
+
+static const struct api_param p_vtep[] = {
+    {"network", API_T_NAME, true, 0, 0, NULL, "network", 0, "NETWORK", "network name"},
+    {"remote", API_T_STRING, true, 0, 15, NULL, "remote", 1, "A.B.C.D",
+     "underlay IPv4 address of the remote VTEP"},
+    P_END,
+};
+
+static const struct api_param p_vtep_list[] = {
+    {"network", API_T_NAME, false, 0, 0, NULL, "network", 0, "NETWORK", "only this network"},
+    P_END,
+};
+
 const struct api_method api_methods[] = {
     {"version", "the switch's name, version and API version", p_none, false},
     {"network.add", "create a network (an L2 segment with its own VNI)", p_network_add, true},
@@ -184,6 +213,14 @@ const struct api_method api_methods[] = {
     {"policy.del", "remove a policy from every place it applies to", p_policy_del, true},
     {"policy.list", "policies with their rules and hit counters, and the connection table",
      p_policy_list, false},
+    {"underlay.set", "the switch's VXLAN underlay: port, IPv4 address, next hop, MTU",
+     p_underlay_set, true},
+    {"underlay.del", "remove the underlay (VTEPs stay, without a way out)", p_none, true},
+    {"underlay.show", "the underlay and its ARP table", p_none, false},
+    {"vtep.add", "add a remote VTEP to a network (head-end replication, learned MACs)", p_vtep,
+     true},
+    {"vtep.del", "remove a remote VTEP from a network, and the MACs behind it", p_vtep, true},
+    {"vtep.list", "remote VTEPs with their next hop and counters", p_vtep_list, false},
     {NULL},
 };
 

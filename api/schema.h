@@ -41,6 +41,10 @@
 #define API_POLICY_RULES   65536    /* rules of one policy (matches, once lists are expanded) */
 #define API_POLICY_APPLY   4096	    /* places one policy is applied to */
 #define API_CT_SIZE	   131072   /* connections the stateful table holds (default) */
+#define API_MAX_VTEPS	   1024	    /* remote VTEPs per switch, over all networks */
+#define API_NEIGH_MAX	   1024	    /* underlay neighbours (next hops) the ARP table holds */
+#define API_VXLAN_PORT	   4789	    /* UDP destination port of VXLAN (IANA) */
+#define API_VXLAN_OVERHEAD 50	    /* outer Ethernet, IPv4, UDP and VXLAN headers */
 
 /* ---- drop and event reasons ----
  * X(enum suffix, API name, meaning). A drop loses the frame; an event does
@@ -61,7 +65,28 @@
 	X(POLICY, "policy", "a policy rule or a policy's default dropped it")                      \
 	X(POLICY_REJECT, "policy_reject",                                                          \
 	  "a policy rejected it (a TCP RST or ICMP unreachable went back)")                        \
-	X(POLICY_RATE, "policy_rate", "over a policy rule's rate limit")
+	X(POLICY_RATE, "policy_rate", "over a policy rule's rate limit")                           \
+	X(UNDERLAY_OTHER, "underlay_other",                                                        \
+	  "on the underlay port: neither VXLAN to the switch's address nor ARP")                   \
+	X(VXLAN_TRUNCATED, "vxlan_truncated", "VXLAN frame cut short of its headers")              \
+	X(VXLAN_BAD_IP, "vxlan_bad_ip",                                                            \
+	  "outer IPv4 header malformed (version, header or total length, UDP length)")             \
+	X(VXLAN_IP_OPTIONS, "vxlan_ip_options", "outer IPv4 header with options")                  \
+	X(VXLAN_BAD_CHECKSUM, "vxlan_bad_checksum", "outer IPv4 header checksum wrong")            \
+	X(VXLAN_FRAGMENT, "vxlan_fragment", "outer IPv4 fragment (VXLAN is never fragmented)")     \
+	X(VXLAN_NOT_LOCAL, "vxlan_not_local", "IPv4 on the underlay to another address")           \
+	X(VXLAN_WRONG_PORT, "vxlan_wrong_port", "UDP to the switch's address on another port")     \
+	X(VXLAN_BAD_FLAGS, "vxlan_bad_flags", "VXLAN header without its I flag")                   \
+	X(VXLAN_UNKNOWN_VNI, "vxlan_unknown_vni", "VXLAN for a VNI no network here has")           \
+	X(VXLAN_UNKNOWN_VTEP, "vxlan_unknown_vtep",                                                \
+	  "VXLAN from a source that is not a remote VTEP of that network")                         \
+	X(VXLAN_MTU, "vxlan_mtu",                                                                  \
+	  "inner frame too long for the underlay MTU once encapsulated (never fragmented)")        \
+	X(VXLAN_NO_NEIGHBOR, "vxlan_no_neighbor",                                                  \
+	  "the next hop to the remote VTEP is not resolved yet (ARP under way)")                   \
+	X(VXLAN_NOMBUF, "vxlan_nombuf", "no buffer for the encapsulated copy")                     \
+	X(VXLAN_SPLIT_HORIZON, "vxlan_split_horizon",                                              \
+	  "from a remote VTEP to a MAC behind another one (never sent VTEP to VTEP)")
 
 #define API_EVENT_LIST(X)                                                                          \
 	X(MAC_LIMIT, "mac_limit", "source not learned: the port reached its MAC limit")            \

@@ -112,6 +112,28 @@ static const struct cmd_node policy_cmds[] = {
     {0},
 };
 
+static const struct cmd_node underlay_cmds[] = {
+    {.name = "set",
+     .method = "underlay.set",
+     .view = SWCMD_VIEW_UNDERLAY,
+     .details = "The port is an af-packet, tap or DPDK port alone in a network of its\n"
+		"own, e.g.\n"
+		"  vlab switch network add ul 4000\n"
+		"  vlab switch port add up0 --type af-packet --network ul --iface eth1\n"
+		"  vlab switch underlay set up0 192.0.2.1/24\n"
+		"docs/vxlan.md has the model.\n"},
+    {.name = "del", .method = "underlay.del"},
+    {.name = "show", .method = "underlay.show", .view = SWCMD_VIEW_UNDERLAY},
+    {0},
+};
+
+static const struct cmd_node vtep_cmds[] = {
+    {.name = "add", .method = "vtep.add", .view = SWCMD_VIEW_NONE},
+    {.name = "del", .method = "vtep.del"},
+    {.name = "list", .alias = "ls", .method = "vtep.list", .view = SWCMD_VIEW_VTEPS},
+    {0},
+};
+
 static const struct cmd_node switch_cmds[] = {
     {.name = "version", .method = "version", .view = SWCMD_VIEW_VERSION},
     {.name = "network",
@@ -126,6 +148,14 @@ static const struct cmd_node switch_cmds[] = {
     {.name = "policy",
      .summary = "set, delete and list policies (default: list)",
      .children = policy_cmds,
+     .default_child = "list"},
+    {.name = "underlay",
+     .summary = "the VXLAN underlay: port, address, next hops (default: show)",
+     .children = underlay_cmds,
+     .default_child = "show"},
+    {.name = "vtep",
+     .summary = "remote VXLAN tunnel end points of networks (default: list)",
+     .children = vtep_cmds,
      .default_child = "list"},
     {.name = "stats",
      .summary = "show port, drop, event, network and PMD counters",

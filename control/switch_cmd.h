@@ -31,6 +31,8 @@ enum swcmd_view {
 	SWCMD_VIEW_STATS,
 	SWCMD_VIEW_POLICIES,   /* policy.list */
 	SWCMD_VIEW_POLICY_SET, /* policy.set: rules, matches, warnings */
+	SWCMD_VIEW_UNDERLAY,   /* underlay.show / set: settings and ARP table */
+	SWCMD_VIEW_VTEPS,      /* vtep.list */
 	SWCMD_VIEW_RAW,	       /* indented JSON, whatever the method */
 };
 

@@ -452,6 +452,87 @@ static int print_policy_set(const json_t *r, FILE *f)
 	return 0;
 }
 
+static int print_underlay(const json_t *r, FILE *f)
+{
+	static const struct table_col cols[] = {
+	    {"NEXT-HOP", false}, {"STATE", false}, {"MAC", false}, {"AGE", true}};
+	const char *keys[] = {"port",	   "address",  "gateway", "mac",	 "mtu",
+			      "inner_mtu", "udp_port", "ttl",	  "arp_requests"};
+	struct table *t;
+	size_t i;
+	json_t *n;
+
+	if (!json_is_object(r))
+		return -EPROTO;
+	if (!json_is_true(json_object_get(r, "set"))) {
+		fprintf(f, "no underlay (vlab switch underlay set PORT A.B.C.D/LEN)\n");
+		return 0;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char b[32];
+		const json_t *v = json_object_get(r, keys[i]);
+
+		if (v)
+			fprintf(f, "%-13s %s\n", keys[i], cell(v, b, sizeof(b)));
+	}
+	t = table_new(cols, 4);
+	json_array_foreach(json_object_get(r, "neighbors"), i, n)
+	{
+		char b[32];
+		const char *row[] = {
+		    cell(json_object_get(n, "ip"), NULL, 0),
+		    cell(json_object_get(n, "state"), NULL, 0),
+		    json_object_get(n, "mac") ? cell(json_object_get(n, "mac"), NULL, 0) : NULL,
+		    json_object_get(n, "age") ? cell(json_object_get(n, "age"), b, sizeof(b))
+					      : NULL,
+		};
+
+		if (!t || table_add_row(t, row) < 0) {
+			table_free(t);
+			return -ENOMEM;
+		}
+	}
+	if (t && table_rows(t) > 0)
+		fputc('\n', f);
+	return t && table_rows(t) > 0 ? flush_table(t, f) : (table_free(t), 0);
+}
+
+static int print_vteps(const json_t *r, FILE *f)
+{
+	static const struct table_col cols[] = {
+	    {"NETWORK", false},	 {"REMOTE", false}, {"PORT", false},	  {"LINK", false},
+	    {"NEXT-HOP", false}, {"MACS", true},    {"RX-PACKETS", true}, {"TX-PACKETS", true},
+	};
+	struct table *t;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(json_object_get(r, "vteps")))
+		return -EPROTO;
+	t = table_new(cols, 8);
+	json_array_foreach(json_object_get(r, "vteps"), i, v)
+	{
+		char b[3][32];
+		const char *row[] = {
+		    cell(json_object_get(v, "network"), NULL, 0),
+		    cell(json_object_get(v, "remote"), NULL, 0),
+		    cell(json_object_get(v, "port"), NULL, 0),
+		    cell(json_object_get(v, "link"), NULL, 0),
+		    json_object_get(v, "next_hop") ? cell(json_object_get(v, "next_hop"), NULL, 0)
+						   : NULL,
+		    cell(json_object_get(v, "macs"), b[0], sizeof(b[0])),
+		    cell(json_object_get(v, "rx_packets"), b[1], sizeof(b[1])),
+		    cell(json_object_get(v, "tx_packets"), b[2], sizeof(b[2])),
+		};
+
+		if (!t || table_add_row(t, row) < 0) {
+			table_free(t);
+			return -ENOMEM;
+		}
+	}
+	return flush_table(t, f);
+}
+
 int swcmd_print(const struct swcmd_req *req, const json_t *result, FILE *f)
 {
 	switch (req->view) {
@@ -473,6 +554,10 @@ int swcmd_print(const struct swcmd_req *req, const json_t *result, FILE *f)
 		return polsw_show(f, NULL, result, NULL);
 	case SWCMD_VIEW_POLICY_SET:
 		return print_policy_set(result, f);
+	case SWCMD_VIEW_UNDERLAY:
+		return print_underlay(result, f);
+	case SWCMD_VIEW_VTEPS:
+		return print_vteps(result, f);
 	case SWCMD_VIEW_RAW:
 		break;
 	}

@@ -6,6 +6,7 @@
  * never finishes a line, or never reads cannot stall the switch or others. */
 #include "ctl.h"
 #include "policy.h"
+#include "vxlan.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -122,8 +123,8 @@ static void ctl_accepting(bool on)
 static const struct ctl_method ctl_version_methods[];
 
 static const struct ctl_method *const ctl_tables[] = {
-    ctl_version_methods, network_methods, port_methods,
-    stats_methods,	 capture_methods, policy_methods,
+    ctl_version_methods, network_methods, port_methods,	 stats_methods,
+    capture_methods,	 policy_methods,  vxlan_methods,
 };
 
 static int ctl_version(struct sw *sw, json_t *params, json_t **result, struct api_err *err)
@@ -388,6 +389,7 @@ static void ctl_tick(struct sw *sw, uint64_t start_ms)
 	atomic_store_explicit(&sw->now, now, memory_order_relaxed);
 	fdb_age(sw->fdb, now, sw->opts.aging_time, slots);
 	pol_tick(sw);
+	vx_tick(sw);
 }
 
 /* One turn of the client in slot s; dropped when it is done or gone. */

@@ -27,6 +27,8 @@
 
 struct cap_port_taps;
 struct pol_port;
+struct vx_dp_port;
+struct rte_ring;
 
 struct dp_port;
 
@@ -52,6 +54,7 @@ struct dp_port {
 	uint32_t feat_in;          /* ingress features switched on (bit per dp_feature) */
 	uint32_t feat_out;         /* egress features switched on */
 	bool learn;                /* learn source MACs (false: mac_limit 0) */
+	struct rte_ring *inject;   /* frames the control thread sends on the port, or NULL */
 };
 
 /* A counter written by one thread (a PMD) and read by others: relaxed atomic
@@ -107,6 +110,8 @@ struct sw_dp {
 	const struct cap_port_taps *tap[SW_MAX_PORTS];
 	/* the policies of a port (switch/policy/), or NULL */
 	const struct pol_port *pol[SW_MAX_PORTS];
+	/* a remote VTEP's outer headers (switch/vxlan/), or NULL: not a VTEP */
+	const struct vx_dp_port *vx[SW_MAX_PORTS];
 	void *feat_mem[DP_MAX_FEAT_MEM]; /* what features' fill hooks allocated */
 };
 

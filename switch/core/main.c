@@ -28,6 +28,7 @@
 #include "port.h"
 #include "state.h"
 #include "sw.h"
+#include "vxlan.h"
 
 #define DEFAULT_STATE    "/var/lib/vlab/switch.json"
 #define DEFAULT_MBUFS    16384
@@ -328,11 +329,16 @@ int main(int argc, char **argv)
 	 * captures see frames as they come in and as they go out */
 	rc = pol_init_egress();
 	if (rc == 0)
+		rc = vx_init_egress(); /* captures on VTEP ports see VXLAN frames */
+	if (rc == 0)
 		rc = cap_init(sw);
 	if (rc == 0)
 		rc = pol_init(sw, API_CT_SIZE);
+	if (rc == 0)
+		rc = vx_init(sw); /* decapsulation after captures and policies */
 	if (rc < 0) {
-		fprintf(stderr, "vlab-switchd: cannot start packet capture: %s\n", strerror(-rc));
+		fprintf(stderr, "vlab-switchd: cannot start the pipeline features: %s\n",
+			strerror(-rc));
 		rc = 1;
 		goto out_free;
 	}

@@ -70,6 +70,13 @@ int dp_feature_register(struct dp_feature *f);
 extern struct dp_feature *dp_features[DP_MAX_FEATURES];
 extern unsigned int dp_n_features;
 
+/* Runs n frames through the pipeline as received on port `in` (parse,
+ * ingress features, L2 forwarding, egress, TX buffers): how a feature that
+ * turns frames into frames of another port (VXLAN decapsulation) hands them
+ * on. pmd->meta is reused: the caller is done with its own burst's. */
+void pmd_switch(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in, struct rte_mbuf **pkts,
+		uint16_t n);
+
 /* Makes *m a buffer only this packet uses: flooded copies share one buffer
  * (reference counted) until a stage needs to change one. 0, or -ENOMEM with
  * *m untouched. */

@@ -16,6 +16,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "fwd.h"
 #include "pipeline.h"
@@ -132,6 +133,25 @@ static void pmd_process(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in,
 	pmd_dispatch(pmd, dp, in, net, pkts, n);
 }
 
+void pmd_switch(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t in, struct rte_mbuf **pkts,
+		uint16_t n)
+{
+	pmd_process(pmd, dp, in, pkts, n,
+		    atomic_load_explicit(&pmd->sw->now, memory_order_relaxed));
+}
+
+/* Frames the control thread queued for `port` (ARP requests on the VXLAN
+ * underlay) join its TX buffer. */
+static void pmd_inject(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t port,
+		       struct rte_ring *r)
+{
+	struct rte_mbuf *m[8];
+	unsigned int n = rte_ring_dequeue_burst(r, (void **)m, 8, NULL);
+
+	for (unsigned int i = 0; i < n; i++)
+		txbuf_add(&pmd->tx, dp, pmd->idx, port, m[i], pmd->port);
+}
+
 static void pmd_sleep(unsigned int us)
 {
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)us * 1000};
@@ -164,6 +184,8 @@ int sw_pmd_main(void *arg)
 				const struct dp_port *p = &dp->port[port];
 				uint16_t n = p->rx(p, sw->pool, pkts, SW_BURST);
 
+				if (unlikely(p->inject != NULL))
+					pmd_inject(pmd, dp, port, p->inject);
 				if (n == 0)
 					continue;
 				got += n;

@@ -6,6 +6,7 @@
  * Restoring replays each entry through the same handlers as API requests, so
  * the file is validated exactly like a request. */
 #include "state.h"
+#include "vxlan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,7 +48,7 @@ static void static_cb(const struct fdb_entry_view *e, void *arg)
 int state_save(struct sw *sw)
 {
 	const char *path = sw->opts.state_path;
-	json_t *root, *nets = json_array(), *ports = json_array();
+	json_t *root, *nets = json_array(), *ports = json_array(), *underlay;
 	struct static_ctx sctx = {.sw = sw, .arr = json_array()};
 	char tmp[4096], *text = NULL;
 	int fd, rc = 0;
@@ -57,8 +58,8 @@ int state_save(struct sw *sw)
 		if (sw->net[n].used)
 			json_array_append_new(nets, json_pack("{s:s,s:i}", "name", sw->net[n].name,
 							      "vni", (int)sw->net[n].vni));
-	for (int p = 0; p < SW_MAX_PORTS; p++)
-		if (sw->port[p].used)
+	for (int p = 0; p < SW_MAX_PORTS; p++) /* VTEP ports: in "vteps" */
+		if (sw->port[p].used && sw->port[p].ops != &port_vtep_ops)
 			json_array_append_new(ports, sw_port_config(sw, &sw->port[p]));
 	if (sw->unrestored != NULL)
 		json_array_extend(ports, sw->unrestored);
@@ -66,9 +67,14 @@ int state_save(struct sw *sw)
 		json_array_extend(sctx.arr, sw->unrestored_static);
 	if (fdb_static_count(sw->fdb) > 0) /* a scan of the whole table otherwise */
 		fdb_foreach(sw->fdb, -1, static_cb, &sctx);
-	root = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports",
+	root = json_pack("{s:i,s:o,s:o,s:o,s:o,s:o,s:o}", "version", 1, "networks", nets, "ports",
 			 ports, "static_fdb", sctx.arr, "recorders", cap_recorders_config(sw),
-			 "policies", pol_config(sw));
+			 "policies", pol_config(sw), "vteps", vx_vtep_config(sw));
+	underlay = vx_underlay_config();
+	if (root != NULL && underlay != NULL)
+		json_object_set_new(root, "underlay", underlay);
+	else
+		json_decref(underlay);
 	if (root == NULL)
 		return -ENOMEM;
 
@@ -191,6 +197,14 @@ int state_load(struct sw *sw)
 	sw->restoring = true;
 	state_replay(sw, json_object_get(root, "networks"), "network.add");
 	state_replay(sw, json_object_get(root, "ports"), "port.add");
+	if (json_is_object(json_object_get(root, "underlay"))) {
+		json_t *u = json_array();
+
+		json_array_append(u, json_object_get(root, "underlay"));
+		state_replay(sw, u, "underlay.set");
+		json_decref(u);
+	}
+	state_replay(sw, json_object_get(root, "vteps"), "vtep.add");
 	state_replay(sw, json_object_get(root, "static_fdb"), "fdb.add_static");
 	state_replay(sw, json_object_get(root, "recorders"), "network.record");
 	state_replay(sw, json_object_get(root, "policies"), "policy.set");
