@@ -158,9 +158,9 @@ static const struct api_param p_policy_list[] = {
 static const struct api_param p_underlay_set[] = {
     {"port", API_T_NAME, true, 0, 0, NULL, "port", 0, "PORT",
      "the port towards the underlay (af-packet, tap or a DPDK port), in a network of its own"},
-    {"address", API_T_STRING, true, 0, 18, NULL, "address", 1, "A.B.C.D/LEN",
+    {"address", API_T_STRING, true, 0, 64, NULL, "address", 1, "A.B.C.D/LEN",
      "the switch's underlay IPv4 address and prefix length, e.g. 192.0.2.1/24"},
-    {"gateway", API_T_STRING, false, 0, 15, NULL, "gateway", -1, "A.B.C.D",
+    {"gateway", API_T_STRING, false, 0, 64, NULL, "gateway", -1, "A.B.C.D",
      "next hop to remote VTEPs outside the prefix (default: none, all on-link)"},
     {"mtu", API_T_UINT, false, 576, 9000, NULL, "mtu", -1, "BYTES",
      "underlay IP MTU (default 1500: inner frames of up to 1464 bytes, inner MTU 1450)"},
@@ -174,7 +174,7 @@ static const struct api_param p_underlay_set[] = {
 
 static const struct api_param p_vtep[] = {
     {"network", API_T_NAME, true, 0, 0, NULL, "network", 0, "NETWORK", "network name"},
-    {"remote", API_T_STRING, true, 0, 15, NULL, "remote", 1, "A.B.C.D",
+    {"remote", API_T_STRING, true, 0, 64, NULL, "remote", 1, "A.B.C.D",
      "underlay IPv4 address of the remote VTEP"},
     P_END,
 };
