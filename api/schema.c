@@ -157,7 +157,7 @@ static const struct api_param p_policy_list[] = {
 
 static const struct api_param p_underlay_set[] = {
     {"port", API_T_NAME, true, 0, 0, NULL, "port", 0, "PORT",
-     "the port towards the underlay (af-packet, tap or a DPDK port), in a network of its own"},
+     "the port towards the underlay (af-packet, tap, vhost-user or DPDK), in a network of its own"},
     {"address", API_T_STRING, true, 0, 64, NULL, "address", 1, "A.B.C.D/LEN",
      "the switch's underlay IPv4 address and prefix length, e.g. 192.0.2.1/24"},
     {"gateway", API_T_STRING, false, 0, 64, NULL, "gateway", -1, "A.B.C.D",

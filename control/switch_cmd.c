@@ -116,8 +116,8 @@ static const struct cmd_node underlay_cmds[] = {
     {.name = "set",
      .method = "underlay.set",
      .view = SWCMD_VIEW_UNDERLAY,
-     .details = "The port is an af-packet, tap or DPDK port alone in a network of its\n"
-		"own, e.g.\n"
+     .details = "The port is an af-packet, tap, vhost-user or DPDK port alone in a\n"
+		"network of its own, e.g.\n"
 		"  vlab switch network add ul 4000\n"
 		"  vlab switch port add up0 --type af-packet --network ul --iface eth1\n"
 		"  vlab switch underlay set up0 192.0.2.1/24\n"

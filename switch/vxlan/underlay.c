@@ -354,12 +354,11 @@ static int ul_set(struct sw *sw, json_t *params, json_t **result, struct api_err
 				"port \"%s\" does not exist (add it with port.add in a network of "
 				"its own first)",
 				port);
-	if (sw->port[slot].ops == &port_vtep_ops || sw->port[slot].ops == &port_vhost_ops)
-		return api_fail(
-		    err, -EINVAL,
-		    "port \"%s\" is a %s port; the underlay is an af-packet, tap or DPDK "
-		    "port",
-		    port, sw->port[slot].ops->type);
+	if (sw->port[slot].ops == &port_vtep_ops)
+		return api_fail(err, -EINVAL,
+				"port \"%s\" is a VTEP's port; the underlay is an af-packet, tap, "
+				"vhost-user or DPDK port",
+				port);
 	if (sw->net[sw->port[slot].net].n_ports != 1)
 		return api_fail(
 		    err, -EINVAL,

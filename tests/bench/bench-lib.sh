@@ -140,7 +140,7 @@ gen_start() {
     [ "$mem" -lt 1024 ] && mem=1024
     tp_start gen --lcores "0@$GEN_CPU,1@$GEN_CPU" --main-lcore 0 \
       --no-pci --in-memory --single-file-segments --file-prefix "vlab-bench-gen-$$" -m "$mem" \
-      --vdev "net_pcap0,rx_pcap=$FLOW_DIR/flows-$FS-a.pcap,infinite_rx=1" \
+      --vdev "net_pcap0,rx_pcap=$FLOW_DIR/flows-$FS-a${GEN_A_SUFFIX:-}.pcap,infinite_rx=1" \
       --vdev "net_virtio_user0,path=$dir/sock0,server=1,queues=1" \
       --vdev "net_pcap1,rx_pcap=$FLOW_DIR/flows-$FS-b.pcap,infinite_rx=1" \
       --vdev "net_virtio_user1,path=$dir/sock1,server=1,queues=1" \

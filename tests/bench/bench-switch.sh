@@ -94,6 +94,11 @@ usage: $0 [options]
                  prefix rules, then one that allows it, default drop);
                  stateful (one stateful rule allows A->B, B->A passes as
                  replies of its connections: one connection per flow)
+  --vlab-vxlan   vlab's port p0 is a VXLAN underlay (in a network of its own)
+                 and p1's network reaches a remote VTEP behind it: file A is
+                 replayed as VXLAN from that VTEP (decapsulated to p1), p1's
+                 frames are encapsulated to it (run --only c; compare with
+                 a run without it)
   --keep         keep the temporary directory (logs) and print its path
   -j, --json     print the results as one JSON object instead of tables
   -h, --help     this help
@@ -113,6 +118,7 @@ KEEP=0
 SWITCHD=${SWITCHD:-}
 VCAP=off
 VPOL=off
+VVX=0
 GEN_CPU=0
 DUT_CPU=1
 
@@ -137,6 +143,7 @@ while [ $# -gt 0 ]; do
     --vlab-capture=*) VCAP=${1#*=}; shift ;;
     --vlab-policy) VPOL=${2:-}; shift 2 || { usage >&2; exit 2; } ;;
     --vlab-policy=*) VPOL=${1#*=}; shift ;;
+    --vlab-vxlan) VVX=1; shift ;;
     --keep) KEEP=1; shift ;;
     -j|--json) JSON=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -491,7 +498,9 @@ run_vlab() {
   fi
   mkdir -p "$dir"; STAGE=$dir
   SWD_SOCK="$dir/switch.sock"
-  gen_start "$dir" || return 1
+  [ "$VVX" = 1 ] && [ "$FS" != loop ] && GEN_A_SUFFIX=-vx
+  gen_start "$dir" || { GEN_A_SUFFIX=; return 1; }
+  GEN_A_SUFFIX=
   local ml=()
   # room for the 2N MACs of the flow set (N per port; the default limit is 4096)
   [ "$FS" = loop ] || ml=(--mac-limit "$MAC_CAP")
@@ -511,16 +520,27 @@ run_vlab() {
   done
   [ -n "$API_PID" ] || { log "vlab: vlab-switchd did not start; see log:"; tail -20 "$dir/switchd.log" >&2; return 1; }
   vlab_api network.add '{"name": "bench", "vni": 1}' >/dev/null || return 1
-  vlab_api port.add "{\"name\": \"p0\", \"type\": \"vhost-user\", \"network\": \"bench\", \"path\": \"$dir/sock0\", \"mode\": \"client\"}" >/dev/null || return 1
+  local net0=bench
+  if [ "$VVX" = 1 ]; then
+    vlab_api network.add '{"name": "ul", "vni": 2}' >/dev/null || return 1
+    net0=ul
+  fi
+  vlab_api port.add "{\"name\": \"p0\", \"type\": \"vhost-user\", \"network\": \"$net0\", \"path\": \"$dir/sock0\", \"mode\": \"client\"}" >/dev/null || return 1
   vlab_api port.add "{\"name\": \"p1\", \"type\": \"vhost-user\", \"network\": \"bench\", \"path\": \"$dir/sock1\", \"mode\": \"client\"}" >/dev/null || return 1
+  if [ "$VVX" = 1 ]; then  # addresses and MACs of mkflows.py --vxlan
+    vlab_api underlay.set '{"port": "p0", "address": "10.255.0.1/24", "mac": "02:00:00:00:00:53"}' >/dev/null || return 1
+    vlab_api vtep.add '{"network": "bench", "remote": "10.255.0.2"}' >/dev/null || return 1
+  fi
   gen_ready || return 1
   for ((i = 0; i < 100; i++)); do
-    [ "$(vlab_api port.list | grep -o '"link": *"connected"' | wc -l)" = 2 ] && break
+    [ "$(vlab_api port.list | grep -o '"link": *"connected"' | wc -l)" -ge 2 ] && break
     sleep 0.2
   done
   gen_traffic || return 1
   sleep "$WARMUP"
   wait_learned c vlab
+  # the VTEP's next hop comes from the ARP reply at the head of file A
+  [ "$VVX" = 1 ] && log "vlab: VXLAN: $(vlab_api vtep.list | head -c 300)"
   vlab_capture_on "$dir" || return 1
   vlab_policy_on "$dir" || return 1
   vlab_api stats.clear >/dev/null || return 1
@@ -568,7 +588,8 @@ declare -A FLOW_FRAMES
 mkdir -p "$FLOW_DIR"
 for FS in "${FLOWSETS[@]}"; do
   [ "$FS" = loop ] && continue
-  FLOW_FRAMES[$FS]=$(python3 "$ROOT/tests/bench/mkflows.py" "$FS" "$FLOW_DIR") &&
+  _vx=(); [ "$VVX" = 1 ] && _vx=(--vxlan)
+  FLOW_FRAMES[$FS]=$(python3 "$ROOT/tests/bench/mkflows.py" "${_vx[@]}" "$FS" "$FLOW_DIR") &&
     [ -n "${FLOW_FRAMES[$FS]}" ] || { log "cannot write the pcap files of $FS MAC pairs"; exit 1; }
 done
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mkflows.py - write the two pcap files of the many-flows benchmark.
 
-usage: mkflows.py N DIR [FRAMES]
+usage: mkflows.py [--vxlan] N DIR [FRAMES]
 
 Writes DIR/flows-N-a.pcap with frames src=A_i dst=B_i and DIR/flows-N-b.pcap
 with frames src=B_i dst=A_i, i = 0 .. N-1 in order, repeated until the file
@@ -12,6 +12,11 @@ B_i = 02:00:0b:ii:ii:ii (i as 24 bits); IPv4 addresses 10.0.0.0/9 (A side)
 and 10.128.0.0/9 (B side) carry i as well, UDP ports 1024 -> 5001 (A) and
 back. Prints the number of frames per file. Standard library only: the pcap
 format (libpcap 2.4, microsecond timestamps, DLT_EN10MB) is written here.
+
+--vxlan also writes DIR/flows-N-a-vx.pcap: file A's frames as a remote VTEP
+(VX_REMOTE, MAC VX_REMOTE_MAC) sends them over VXLAN (VNI 1, UDP source port
+from i) to a switch at VX_LOCAL with MAC VX_LOCAL_MAC, after an ARP reply
+that tells the switch where the remote VTEP is (114-byte frames).
 """
 import struct
 import sys
@@ -46,9 +51,33 @@ def frame(i, a_to_b):
     return f
 
 
-def write(path, n, reps, a_to_b):
+VX_LOCAL, VX_REMOTE = (10 << 24) | (255 << 16) | 1, (10 << 24) | (255 << 16) | 2
+VX_LOCAL_MAC, VX_REMOTE_MAC = bytes.fromhex("020000000053"), bytes.fromhex("020000000054")
+
+
+def vxlan(i, inner):
+    udp_len = 8 + 8 + len(inner)
+    ip = struct.pack("!BBHHHBBHII", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0, VX_REMOTE,
+                     VX_LOCAL)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    udp = struct.pack("!HHHH", 49152 + i % 16384, 4789, udp_len, 0)
+    return VX_LOCAL_MAC + VX_REMOTE_MAC + b"\x08\x00" + ip + udp + \
+        struct.pack("!II", 0x08000000, 1 << 8) + inner
+
+
+def arp_reply():
+    arp = struct.pack("!HHBBH6sI6sI", 1, 0x0800, 6, 4, 2, VX_REMOTE_MAC, VX_REMOTE,
+                      VX_LOCAL_MAC, VX_LOCAL)
+    f = VX_LOCAL_MAC + VX_REMOTE_MAC + b"\x08\x06" + arp
+    return f + bytes(60 - len(f))
+
+
+def write(path, n, reps, a_to_b, vx=False):
     rec = struct.Struct("<IIII")
-    frames = [rec.pack(0, 0, FRAME_LEN, FRAME_LEN) + frame(i, a_to_b) for i in range(n)]
+    frames = [frame(i, a_to_b) for i in range(n)]
+    if vx:
+        frames = [arp_reply()] + [vxlan(i, f) for i, f in enumerate(frames)]
+    frames = [rec.pack(0, 0, len(f), len(f)) + f for f in frames]
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         body = b"".join(frames)
@@ -57,15 +86,20 @@ def write(path, n, reps, a_to_b):
 
 
 def main():
-    if len(sys.argv) not in (3, 4):
+    args = sys.argv[1:]
+    vx = bool(args) and args[0] == "--vxlan"
+    args = args[1:] if vx else args
+    if len(args) not in (2, 3):
         sys.exit(__doc__.split("\n\n")[1])
-    n, d = int(sys.argv[1]), sys.argv[2]
-    least = int(sys.argv[3]) if len(sys.argv) == 4 else 1024
+    n, d = int(args[0]), args[1]
+    least = int(args[2]) if len(args) == 3 else 1024
     if not 1 <= n < 1 << 23:
         sys.exit("mkflows: N must be 1 .. %d" % ((1 << 23) - 1))
     reps = max(1, -(-least // n))
     write("%s/flows-%d-a.pcap" % (d, n), n, reps, True)
     write("%s/flows-%d-b.pcap" % (d, n), n, reps, False)
+    if vx:
+        write("%s/flows-%d-a-vx.pcap" % (d, n), n, reps, True, vx=True)
     print(n * reps)
 
 
