@@ -76,10 +76,13 @@ def write(path, n, reps, a_to_b, vx=False):
     rec = struct.Struct("<IIII")
     frames = [frame(i, a_to_b) for i in range(n)]
     if vx:
-        frames = [arp_reply()] + [vxlan(i, f) for i, f in enumerate(frames)]
+        frames = [vxlan(i, f) for i, f in enumerate(frames)]
     frames = [rec.pack(0, 0, len(f), len(f)) + f for f in frames]
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        if vx:  # once per pass over the file
+            a = arp_reply()
+            f.write(rec.pack(0, 0, len(a), len(a)) + a)
         body = b"".join(frames)
         for _ in range(reps):
             f.write(body)
