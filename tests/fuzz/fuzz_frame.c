@@ -11,7 +11,13 @@
  * deterministic; csum_complete() either refuses (-EINVAL) and leaves the
  * frame as it was, or writes only the two checksum bytes, the checksum then
  * verifies (independent computation here), the parse is unchanged, and a
- * second csum_complete() leaves the frame unchanged.
+ * second csum_complete() leaves the frame unchanged. The VXLAN checks
+ * (switch/vxlan/vxhdr.c): vx_decap_check() accepts a frame only with its
+ * inner frame (an Ethernet header at least) inside it and the outer
+ * addresses it was given, is deterministic, and what vx_encap_build() puts
+ * before the frame always passes it with the same fields; vx_arp_parse()
+ * accepts only a complete Ethernet/IPv4 request or reply, and the frame
+ * vx_arp_build() makes of what it read parses back to the same.
  *
  * Built as a libFuzzer target (-Dfuzz=true, clang) or with replay.c. Seeds
  * in frame/seeds (tests/fuzz/mkseeds.py), reproducers in frame/reproducers.
@@ -24,6 +30,7 @@
 #include "csum.h"
 #include "fuzz.h"
 #include "pkt.h"
+#include "vxhdr.h"
 
 #define FRAME_MAX 65535
 
@@ -165,6 +172,51 @@ out_free:
 	free(once);
 }
 
+/* VXLAN decapsulation checks and ARP over the frame, and around it. */
+static void check_vxlan(const uint8_t *f, uint32_t len)
+{
+	const struct vx_encap e = {.src_mac = 0x020000000001ull,
+				   .dst_mac = 0x020000000002ull,
+				   .src_ip = 0x0a000002,
+				   .dst_ip = 0x0a000001,
+				   .vni = len & 0xffffff,
+				   .dport = VX_UDP_PORT,
+				   .ttl = 64};
+	struct vx_rx_info i1, i2;
+	enum vx_rx r = vx_decap_check(f, len, 0x0a000002, VX_UDP_PORT, &i1); /* seeds' dst */
+	struct vx_arp a, b;
+	uint8_t arp[VX_ARP_LEN], *w;
+
+	FUZZ_CHECK(r < VX_RX_MAX, "vx_decap_check() gave %d", r);
+	FUZZ_CHECK(vx_decap_check(f, len, 0x0a000002, VX_UDP_PORT, &i2) == r,
+		   "vx_decap_check() is not deterministic");
+	if (r == VX_RX_OK) {
+		FUZZ_CHECK(i1.inner_off == VX_HDR_LEN && i1.inner_len >= PKT_ETH_HLEN &&
+			       i1.inner_off + i1.inner_len <= len,
+			   "inner frame %u+%u of a %u-byte frame", i1.inner_off, i1.inner_len, len);
+		FUZZ_CHECK(i1.vni <= 0xffffff && i1.vni == i2.vni && i1.src_ip == i2.src_ip &&
+			       i1.inner_len == i2.inner_len && i1.sport == i2.sport,
+			   "rx info");
+	}
+	if (len >= PKT_ETH_HLEN && len <= FRAME_MAX - 100 && (w = malloc(len + VX_HDR_LEN))) {
+		vx_encap_build(w, &e, len, vx_sport(len));
+		memcpy(w + VX_HDR_LEN, f, len);
+		r = vx_decap_check(w, len + VX_HDR_LEN, e.dst_ip, VX_UDP_PORT, &i1);
+		FUZZ_CHECK(r == VX_RX_OK, "an encapsulated frame is refused: %s", vx_rx_name(r));
+		FUZZ_CHECK(i1.src_ip == e.src_ip && i1.vni == e.vni && i1.inner_len == len &&
+			       i1.inner_off == VX_HDR_LEN && i1.sport >= VX_SPORT_MIN,
+			   "decapsulated fields differ");
+		free(w);
+	}
+	if (vx_arp_parse(f, len, &a) == 0) {
+		FUZZ_CHECK(len >= 42 && (a.op == 1 || a.op == 2), "ARP op %u, %u bytes", a.op, len);
+		vx_arp_build(arp, a.op, pkt_mac48(f), a.sha, a.spa, a.tha, a.tpa);
+		FUZZ_CHECK(vx_arp_parse(arp, sizeof(arp), &b) == 0 && a.op == b.op &&
+			       a.sha == b.sha && a.spa == b.spa && a.tha == b.tha && a.tpa == b.tpa,
+			   "an ARP frame built from a parse parses differently");
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pkt_meta a, b, c;
@@ -204,6 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	check_csum(f, len, &a);
+	check_vxlan(f, len);
 	free(f);
 	return 0;
 }

@@ -269,9 +269,21 @@ def udp(data=b'', ck=0x1234, ulen=None):
     return struct.pack('!HHHH', 53000, 53, 8 + len(data) if ulen is None else ulen, ck) + data
 
 
+def vxlan(inner, flags=0x08, vni=100, dport=4789):
+    vx = bytes([flags, 0, 0, 0]) + struct.pack('!I', vni << 8) + inner
+    return struct.pack('!HHHH', 50000, dport, 8 + len(vx), 0) + vx
+
+
 def frame_seeds():
     s = 'frame/seeds'
+    inner = eth(0x0800, ipv4(17, udp(b'inner')))
     f = {
+        'vxlan-udp': eth(0x0800, ipv4(17, vxlan(inner))),
+        'vxlan-arp': eth(0x0800, ipv4(17, vxlan(eth(0x0806, bytes.fromhex('0001080006040001') +
+                                                    SRC + bytes(10))))),
+        'vxlan-no-i-flag': eth(0x0800, ipv4(17, vxlan(inner, flags=0))),
+        'vxlan-other-port': eth(0x0800, ipv4(17, vxlan(inner, dport=8472))),
+        'vxlan-fragment': eth(0x0800, ipv4(17, vxlan(inner), frag=0x2000)),
         'ipv4-tcp': eth(0x0800, ipv4(6, tcp(b'GET / HTTP/1.1\r\n'))),
         'ipv4-udp': eth(0x0800, ipv4(17, udp(b'\x12\x34' * 10))),
         'ipv4-udp-odd': eth(0x0800, ipv4(17, udp(b'odd'))),
