@@ -79,6 +79,25 @@ static inline uint64_t pkt_mac48(const uint8_t *p)
 	return ((uint64_t)pkt_be16(p) << 32) | pkt_be32(p + 2);
 }
 
+/* Writers of the same, in network byte order (header builders). */
+static inline void pkt_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void pkt_put32(uint8_t *p, uint32_t v)
+{
+	pkt_put16(p, (uint16_t)(v >> 16));
+	pkt_put16(p + 2, (uint16_t)v);
+}
+
+static inline void pkt_put48(uint8_t *p, uint64_t mac)
+{
+	pkt_put16(p, (uint16_t)(mac >> 32));
+	pkt_put32(p + 2, (uint32_t)mac);
+}
+
 static inline uint64_t pkt_mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);

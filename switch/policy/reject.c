@@ -27,18 +27,6 @@ uint16_t pol_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* Ethernet header back to the sender, tags kept: its length. */
 static size_t eth_back(const uint8_t *p, const struct pkt_meta *m, uint8_t *out)
 {
@@ -53,20 +41,20 @@ static void ip4_back(const uint8_t *ip, uint8_t *o, uint8_t proto, uint16_t tota
 {
 	memset(o, 0, 20);
 	o[0] = 0x45;
-	put16(o + 2, total);
+	pkt_put16(o + 2, total);
 	o[6] = 0x40; /* DF */
 	o[8] = 64;
 	o[9] = proto;
 	memcpy(o + 12, ip + 16, 4);
 	memcpy(o + 16, ip + 12, 4);
-	put16(o + 10, pol_csum_fold(pol_csum_add(0, o, 20)));
+	pkt_put16(o + 10, pol_csum_fold(pol_csum_add(0, o, 20)));
 }
 
 static void ip6_back(const uint8_t *ip, uint8_t *o, uint8_t nh, uint16_t plen)
 {
 	memset(o, 0, 40);
 	o[0] = 0x60;
-	put16(o + 4, plen);
+	pkt_put16(o + 4, plen);
 	o[6] = nh;
 	o[7] = 64;
 	memcpy(o + 8, ip + 24, 16);
@@ -97,13 +85,13 @@ static size_t tcp_rst(const uint8_t *p, const struct pkt_meta *m, uint8_t *out, 
 		return 0;
 	paylen = end - m->l4_off - hl;
 	memset(r, 0, 20);
-	put16(r, pkt_be16(t + 2));
-	put16(r + 2, pkt_be16(t));
+	pkt_put16(r, pkt_be16(t + 2));
+	pkt_put16(r + 2, pkt_be16(t));
 	if (flags & TCP_ACK) {
-		put32(r + 4, ack);
+		pkt_put32(r + 4, ack);
 		r[13] = TCP_RST;
 	} else {
-		put32(r + 8, seq + paylen + !!(flags & TCP_SYN) + !!(flags & TCP_FIN));
+		pkt_put32(r + 8, seq + paylen + !!(flags & TCP_SYN) + !!(flags & TCP_FIN));
 		r[13] = TCP_RST | TCP_ACK;
 	}
 	r[12] = 5 << 4;
@@ -111,7 +99,7 @@ static size_t tcp_rst(const uint8_t *p, const struct pkt_meta *m, uint8_t *out, 
 		ip6_back(ip, o, PKT_IP_TCP, 20);
 	else
 		ip4_back(ip, o, PKT_IP_TCP, 40);
-	put16(r + 16, pol_csum_fold(pol_csum_add(pseudo(o, v6, PKT_IP_TCP, 20), r, 20)));
+	pkt_put16(r + 16, pol_csum_fold(pol_csum_add(pseudo(o, v6, PKT_IP_TCP, 20), r, 20)));
 	return l2 + l3 + 20;
 }
 
@@ -133,11 +121,11 @@ static size_t icmp_error(const uint8_t *p, const struct pkt_meta *m, uint8_t *ou
 	memcpy(c + 8, ip, q);
 	if (v6) {
 		ip6_back(ip, o, PKT_IP_ICMPV6, (uint16_t)(8 + q));
-		put16(c + 2, pol_csum_fold(pol_csum_add(
+		pkt_put16(c + 2, pol_csum_fold(pol_csum_add(
 				     pseudo(o, true, PKT_IP_ICMPV6, (uint32_t)(8 + q)), c, 8 + q)));
 	} else {
 		ip4_back(ip, o, PKT_IP_ICMP, (uint16_t)(20 + 8 + q));
-		put16(c + 2, pol_csum_fold(pol_csum_add(0, c, 8 + q)));
+		pkt_put16(c + 2, pol_csum_fold(pol_csum_add(0, c, 8 + q)));
 	}
 	return l2 + l3 + 8 + q;
 }

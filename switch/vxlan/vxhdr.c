@@ -20,24 +20,6 @@
 _Static_assert(VX_HDR_LEN == ETH_HLEN + IP_HLEN + UDP_HLEN + VX_VXLEN, "outer header length");
 _Static_assert(VX_IP_OVER == VX_HDR_LEN - ETH_HLEN, "overhead within the IP MTU");
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void put48(uint8_t *p, uint64_t mac)
-{
-	put16(p, (uint16_t)(mac >> 32));
-	put32(p + 2, (uint32_t)mac);
-}
-
 /* The Internet checksum of an IPv4 header without options (20 bytes):
  * the value to store when the checksum field is 0, 0 when it is right. */
 static uint16_t ip_csum(const uint8_t *ip)
@@ -55,29 +37,29 @@ void vx_encap_build(uint8_t *out, const struct vx_encap *e, uint32_t inner_len, 
 {
 	uint8_t *ip = out + ETH_HLEN, *udp = ip + IP_HLEN, *vx = udp + UDP_HLEN;
 
-	put48(out, e->dst_mac);
-	put48(out + 6, e->src_mac);
-	put16(out + 12, PKT_ETH_IPV4);
+	pkt_put48(out, e->dst_mac);
+	pkt_put48(out + 6, e->src_mac);
+	pkt_put16(out + 12, PKT_ETH_IPV4);
 
 	ip[0] = 0x45; /* version 4, IHL 5 */
 	ip[1] = 0;    /* TOS */
-	put16(ip + 2, (uint16_t)(IP_HLEN + UDP_HLEN + VX_VXLEN + inner_len));
-	put16(ip + 4, 0); /* id: DF is set, nothing is ever reassembled */
-	put16(ip + 6, IP_DF);
+	pkt_put16(ip + 2, (uint16_t)(IP_HLEN + UDP_HLEN + VX_VXLEN + inner_len));
+	pkt_put16(ip + 4, 0); /* id: DF is set, nothing is ever reassembled */
+	pkt_put16(ip + 6, IP_DF);
 	ip[8] = e->ttl;
 	ip[9] = PKT_IP_UDP;
-	put16(ip + 10, 0);
-	put32(ip + 12, e->src_ip);
-	put32(ip + 16, e->dst_ip);
-	put16(ip + 10, ip_csum(ip));
+	pkt_put16(ip + 10, 0);
+	pkt_put32(ip + 12, e->src_ip);
+	pkt_put32(ip + 16, e->dst_ip);
+	pkt_put16(ip + 10, ip_csum(ip));
 
-	put16(udp, sport);
-	put16(udp + 2, e->dport);
-	put16(udp + 4, (uint16_t)(UDP_HLEN + VX_VXLEN + inner_len));
-	put16(udp + 6, 0); /* no checksum (RFC 7348 section 5) */
+	pkt_put16(udp, sport);
+	pkt_put16(udp + 2, e->dport);
+	pkt_put16(udp + 4, (uint16_t)(UDP_HLEN + VX_VXLEN + inner_len));
+	pkt_put16(udp + 6, 0); /* no checksum (RFC 7348 section 5) */
 
-	put32(vx, (uint32_t)VX_FLAG_I << 24);	   /* flags, 3 reserved bytes */
-	put32(vx + 4, (e->vni & VX_VNI_MAX) << 8); /* VNI, 1 reserved byte */
+	pkt_put32(vx, (uint32_t)VX_FLAG_I << 24);      /* flags, 3 reserved bytes */
+	pkt_put32(vx + 4, (e->vni & VX_VNI_MAX) << 8); /* VNI, 1 reserved byte */
 }
 
 /* Multiplicative (Fibonacci) hashing: the xor-shift folds the high half into
@@ -200,18 +182,18 @@ uint32_t vx_arp_build(uint8_t *out, uint16_t op, uint64_t eth_dst, uint64_t sha,
 {
 	uint8_t *p = out + ETH_HLEN;
 
-	put48(out, eth_dst);
-	put48(out + 6, sha);
-	put16(out + 12, PKT_ETH_ARP);
-	put16(p, 1); /* Ethernet */
-	put16(p + 2, PKT_ETH_IPV4);
+	pkt_put48(out, eth_dst);
+	pkt_put48(out + 6, sha);
+	pkt_put16(out + 12, PKT_ETH_ARP);
+	pkt_put16(p, 1); /* Ethernet */
+	pkt_put16(p + 2, PKT_ETH_IPV4);
 	p[4] = 6;
 	p[5] = 4;
-	put16(p + 6, op);
-	put48(p + 8, sha);
-	put32(p + 14, spa);
-	put48(p + 18, tha);
-	put32(p + 24, tpa);
+	pkt_put16(p + 6, op);
+	pkt_put48(p + 8, sha);
+	pkt_put32(p + 14, spa);
+	pkt_put48(p + 18, tha);
+	pkt_put32(p + 24, tpa);
 	memset(out + ETH_HLEN + ARP_HLEN, 0, VX_ARP_LEN - ETH_HLEN - ARP_HLEN);
 	return VX_ARP_LEN;
 }
