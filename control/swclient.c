@@ -261,7 +261,7 @@ static long read_line(struct swc *c)
 	size_t scanned = 0;
 
 	for (;;) {
-		char *nl = memchr(c->buf + scanned, '\n', c->len - scanned);
+		char *nl = c->buf ? memchr(c->buf + scanned, '\n', c->len - scanned) : NULL;
 		ssize_t n;
 
 		if (nl) {

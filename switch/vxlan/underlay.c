@@ -250,11 +250,12 @@ static json_t *ul_json(void)
 {
 	char ip[INET_ADDRSTRLEN], addr[24], mac[MAC_STR_LEN];
 	uint8_t b[6];
-	json_t *neigh = json_array(), *o;
+	json_t *neigh, *o;
 	uint64_t now = now_ms();
 
 	if (!vx_ul.set)
 		return json_pack("{s:b}", "set", false);
+	neigh = json_array();
 	vx_format_ip(vx_ul.ip, ip, sizeof(ip));
 	snprintf(addr, sizeof(addr), "%s/%u", ip, vx_ul.plen);
 	mac_from_u64(vx_ul.mac, b);
