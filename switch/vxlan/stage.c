@@ -187,7 +187,7 @@ static int vx_encap(struct sw_pmd *pmd, const struct sw_dp *dp, uint16_t out, st
 			return 1;
 		}
 	}
-	vx_encap_build(h, &v->enc, len, vx_sport(t.hash));
+	vx_encap_fill(h, v->hdr, len, vx_sport(t.hash));
 	(*mp)->ol_flags = 0;
 	return 0;
 }

@@ -350,6 +350,7 @@ void vx_dp_fill(const struct sw *sw, struct sw_dp *dp)
 		    vx_ul.set && e && (e->state == VX_N_REACHABLE || e->state == VX_N_STALE);
 		d->enc.dst_mac = d->resolved ? e->mac : 0;
 		d->inner_max = vx_inner_max(vx_ul.mtu);
+		vx_encap_build(d->hdr, &d->enc, 0, 0);
 		dp->vx[p] = d;
 		dp->port[p].feat_out |= vx_feature_encap.bit;
 		tab_put(s, d->enc.vni, v->ip, (uint16_t)p);

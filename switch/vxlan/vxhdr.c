@@ -68,6 +68,23 @@ void vx_encap_build(uint8_t *out, const struct vx_encap *e, uint32_t inner_len, 
  * of the 16384 ports. Consecutive hashes land almost exactly evenly (the
  * three-distance theorem), which a plain `hash & 0x3fff` gets only for
  * hashes that differ in their low bits. */
+void vx_encap_fill(uint8_t *out, const uint8_t *tmpl, uint32_t inner_len, uint16_t sport)
+{
+	const uint32_t ip = ETH_HLEN, udp = ETH_HLEN + IP_HLEN;
+	uint16_t was = pkt_be16(tmpl + ip + 2), now = (uint16_t)(was + inner_len);
+	uint32_t sum;
+
+	memcpy(out, tmpl, VX_HDR_LEN);
+	pkt_put16(out + ip + 2, now);
+	/* HC' = ~(~HC + ~m + m') */
+	sum = (uint16_t)~pkt_be16(tmpl + ip + 10) + (uint32_t)(uint16_t)~was + now;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	pkt_put16(out + ip + 10, (uint16_t)~sum);
+	pkt_put16(out + udp, sport);
+	pkt_put16(out + udp + 4, (uint16_t)(pkt_be16(tmpl + udp + 4) + inner_len));
+}
+
 uint16_t vx_sport(uint32_t flow_hash)
 {
 	uint32_t h = flow_hash;

@@ -51,6 +51,12 @@ void vx_encap_build(uint8_t *out, const struct vx_encap *e, uint32_t inner_len, 
  * in a few low or high bits. */
 uint16_t vx_sport(uint32_t flow_hash);
 
+/* The per-packet form of vx_encap_build(): `tmpl` is what vx_encap_build()
+ * wrote for an empty inner frame and source port 0 (once per VTEP); this
+ * copies it and sets the two lengths, the source port and the IPv4 checksum
+ * (updated, RFC 1624), giving the same bytes as vx_encap_build(). */
+void vx_encap_fill(uint8_t *out, const uint8_t *tmpl, uint32_t inner_len, uint16_t sport);
+
 /* The largest inner frame (inner Ethernet header included, no FCS) that fits
  * an underlay IP MTU of `underlay_mtu` bytes: the outer IPv4, UDP and VXLAN
  * headers take 36 bytes of it (the outer Ethernet header, the other 14 of the

@@ -39,6 +39,7 @@
 /* A remote VTEP in a snapshot (sw_dp.vx[its port]). */
 struct vx_dp_port {
 	struct vx_encap enc; /* enc.dst_mac valid when `resolved` */
+	uint8_t hdr[VX_HDR_LEN]; /* enc's headers for an empty frame (vx_encap_fill) */
 	bool resolved;
 	uint32_t inner_max; /* longest inner frame that fits the underlay MTU */
 };

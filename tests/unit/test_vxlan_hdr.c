@@ -131,6 +131,36 @@ static void test_inner_max(void **state)
 	assert_int_equal(VX_HDR_LEN + vx_inner_max(1500), 1500 + 14);
 }
 
+/* The template form gives vx_encap_build()'s bytes, for every inner length
+ * and checksums that wrap. */
+static void test_encap_fill(void **state)
+{
+	struct vx_encap e = {.src_mac = 0x020000000001ull,
+			     .dst_mac = 0x020000000002ull,
+			     .src_ip = 0xc0000201,
+			     .dst_ip = 0xc0000202,
+			     .vni = 100,
+			     .dport = VX_UDP_PORT,
+			     .ttl = 64};
+	uint8_t tmpl[VX_HDR_LEN], a[VX_HDR_LEN], b[VX_HDR_LEN];
+
+	(void)state;
+	for (uint32_t k = 0; k < 64; k++) {
+		e.src_ip = 0xc0000201 + k * 0x01010101u;
+		e.dst_ip = ~e.src_ip + k;
+		e.ttl = (uint8_t)(1 + k * 4);
+		vx_encap_build(tmpl, &e, 0, 0);
+		for (uint32_t len = 0; len <= 9000; len += k % 2 ? 1 : 7) {
+			uint16_t sport = (uint16_t)(VX_SPORT_MIN + (len * 31 + k) % 16384);
+
+			vx_encap_build(a, &e, len, sport);
+			vx_encap_fill(b, tmpl, len, sport);
+			if (memcmp(a, b, VX_HDR_LEN) != 0)
+				fail_msg("template %u, inner length %u: bytes differ", k, len);
+		}
+	}
+}
+
 static void test_roundtrip(void **state)
 {
 	uint32_t len = frame(INNER);
@@ -412,12 +442,13 @@ static void test_rx_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encap_bytes), cmocka_unit_test(test_inner_max),
-	    cmocka_unit_test(test_roundtrip),	cmocka_unit_test(test_truncated),
-	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_options),
-	    cmocka_unit_test(test_untouched),	cmocka_unit_test(test_padding),
-	    cmocka_unit_test(test_sport),	cmocka_unit_test(test_arp),
-	    cmocka_unit_test(test_arp_bad),	cmocka_unit_test(test_rx_names),
+	    cmocka_unit_test(test_encap_bytes), cmocka_unit_test(test_encap_fill),
+	    cmocka_unit_test(test_inner_max),	cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_truncated),	cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_options),	cmocka_unit_test(test_untouched),
+	    cmocka_unit_test(test_padding),	cmocka_unit_test(test_sport),
+	    cmocka_unit_test(test_arp),		cmocka_unit_test(test_arp_bad),
+	    cmocka_unit_test(test_rx_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
