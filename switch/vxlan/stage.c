@@ -31,13 +31,6 @@ static const uint8_t rx_drop[VX_RX_MAX] = {
     [VX_RX_BAD_FLAGS] = API_DROP_VXLAN_BAD_FLAGS,
 };
 
-static inline uint32_t vx_slot_hash(uint32_t vni, uint32_t ip)
-{
-	uint64_t h = ((uint64_t)vni << 32 | ip) * 0x9e3779b97f4a7c15ull;
-
-	return (uint32_t)(h >> 32);
-}
-
 /* The VTEP port of (vni, ip), or -API_DROP_VXLAN_UNKNOWN_VNI / _VTEP. */
 static inline int vx_lookup(const struct vx_snap *s, uint32_t vni, uint32_t ip)
 {

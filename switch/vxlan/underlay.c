@@ -20,6 +20,7 @@
 #include <rte_log.h>
 #include <rte_mbuf.h>
 
+#include "addr.h"
 #include "mac.h"
 #include "pipeline.h"
 #include "port.h"
@@ -44,11 +45,11 @@ static uint64_t now_ms(void)
 
 int vx_parse_ip(const char *s, uint32_t *ip)
 {
-	struct in_addr a;
+	struct addr_cidr a;
 
-	if (s == NULL || inet_pton(AF_INET, s, &a) != 1)
+	if (s == NULL || addr_parse(s, &a) < 0 || a.family != AF_INET)
 		return -EINVAL;
-	*ip = ntohl(a.s_addr);
+	*ip = addr_v4(&a);
 	return 0;
 }
 
@@ -123,7 +124,7 @@ static bool learn(const struct vx_learn *l, uint64_t now)
 
 	if (e == NULL)
 		return false; /* only next hops are kept */
-	had = e->state == VX_N_REACHABLE || e->state == VX_N_STALE;
+	had = vx_neigh_usable(e);
 	changed = !had || e->mac != l->mac;
 	e->mac = l->mac;
 	e->state = VX_N_REACHABLE;
@@ -161,7 +162,7 @@ static bool want(const struct sw *sw, uint64_t now)
 		for (j = 0; j < n && hops[j] != e->ip; j++)
 			;
 		if (j == n)
-			dirty |= e->state == VX_N_REACHABLE || e->state == VX_N_STALE;
+			dirty |= vx_neigh_usable(e);
 		else
 			vx_ul.neigh[k++] = *e;
 	}
@@ -274,7 +275,7 @@ static json_t *ul_json(void)
 
 		vx_format_ip(e->ip, ip, sizeof(ip));
 		n = json_pack("{s:s,s:s}", "ip", ip, "state", vx_nstate_name(e->state));
-		if (e->state == VX_N_REACHABLE || e->state == VX_N_STALE) {
+		if (vx_neigh_usable(e)) {
 			mac_from_u64(e->mac, b);
 			mac_format(b, mac);
 			json_object_set_new(n, "mac", json_string(mac));
@@ -307,22 +308,19 @@ json_t *vx_underlay_config(void)
 /* Reads "A.B.C.D/LEN" of a host address. */
 static int parse_prefix(const char *s, uint32_t *ip, uint8_t *plen, struct api_err *err)
 {
-	char buf[24], *slash, *end;
-	unsigned long len;
+	struct addr_cidr c;
+	unsigned int len;
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash == NULL)
+	if (strchr(s, '/') == NULL)
 		return api_fail(err, -EINVAL,
 				"address \"%s\": give the prefix length too, e.g. 192.0.2.1/24", s);
-	*slash = '\0';
-	errno = 0;
-	len = strtoul(slash + 1, &end, 10);
-	if (vx_parse_ip(buf, ip) < 0 || *end || slash[1] == '\0' || len < 1 || len > 32 || errno)
+	if (addr_parse_cidr(s, &c) < 0 || c.family != AF_INET || c.plen < 1)
 		return api_fail(err, -EINVAL,
 				"address \"%s\" is not an IPv4 address with a prefix length 1-32, "
 				"e.g. 192.0.2.1/24",
 				s);
+	*ip = addr_v4(&c);
+	len = c.plen;
 	if (*ip == 0 || (*ip >> 28) >= 14 || (len < 31 && (*ip | (~0u >> len)) == *ip) ||
 	    (len < 31 && (*ip & (~0u << (32 - len))) == *ip))
 		return api_fail(err, -EINVAL,

@@ -62,8 +62,7 @@ static const char *vtep_link(const struct sw_port *sp)
 
 	if (!vx_ul.set)
 		return "down";
-	return e && (e->state == VX_N_REACHABLE || e->state == VX_N_STALE) ? "connected"
-									   : "waiting";
+	return vx_neigh_usable(e) ? "connected" : "waiting";
 }
 
 static void vtep_dev_drops(struct sw_port *sp, uint64_t *drops)
@@ -278,16 +277,9 @@ json_t *vx_vtep_config(const struct sw *sw)
 
 /* ---- snapshots ---- */
 
-static uint32_t slot_hash(uint32_t vni, uint32_t ip)
-{
-	uint64_t h = ((uint64_t)vni << 32 | ip) * 0x9e3779b97f4a7c15ull;
-
-	return (uint32_t)(h >> 32);
-}
-
 static void tab_put(struct vx_snap *s, uint32_t vni, uint32_t ip, uint16_t port)
 {
-	for (uint32_t i = slot_hash(vni, ip);; i++) {
+	for (uint32_t i = vx_slot_hash(vni, ip);; i++) {
 		struct vx_slot *e = &s->tab[i & s->tab_mask];
 
 		if (!e->used || (e->vni == vni && e->ip == ip)) {
@@ -346,8 +338,7 @@ void vx_dp_fill(const struct sw *sw, struct sw_dp *dp)
 					   .vni = sw->net[sp->net].vni,
 					   .dport = vx_ul.udp_port,
 					   .ttl = vx_ul.ttl};
-		d->resolved =
-		    vx_ul.set && e && (e->state == VX_N_REACHABLE || e->state == VX_N_STALE);
+		d->resolved = vx_ul.set && vx_neigh_usable(e);
 		d->enc.dst_mac = d->resolved ? e->mac : 0;
 		d->inner_max = vx_inner_max(vx_ul.mtu);
 		vx_encap_build(d->hdr, &d->enc, 0, 0);

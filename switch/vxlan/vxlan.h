@@ -38,7 +38,7 @@
 
 /* A remote VTEP in a snapshot (sw_dp.vx[its port]). */
 struct vx_dp_port {
-	struct vx_encap enc; /* enc.dst_mac valid when `resolved` */
+	struct vx_encap enc;	 /* enc.dst_mac valid when `resolved` */
 	uint8_t hdr[VX_HDR_LEN]; /* enc's headers for an empty frame (vx_encap_fill) */
 	bool resolved;
 	uint32_t inner_max; /* longest inner frame that fits the underlay MTU */
@@ -51,6 +51,14 @@ struct vx_slot {
 	uint16_t port;
 	bool used;
 };
+
+/* Where (vni, ip) starts its probe in vx_snap.tab (linear probing). */
+static inline uint32_t vx_slot_hash(uint32_t vni, uint32_t ip)
+{
+	uint64_t h = ((uint64_t)vni << 32 | ip) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(h >> 32);
+}
 
 /* What a snapshot holds of VXLAN (feat_mem[VX_FEAT_MEM]). */
 struct vx_snap {
@@ -88,6 +96,12 @@ struct vx_neigh {
 	uint64_t updated_ms; /* last answer */
 	uint64_t next_ms;    /* next request */
 };
+
+/* True when a next hop's MAC may be used (answered, or being asked again). */
+static inline bool vx_neigh_usable(const struct vx_neigh *e)
+{
+	return e != NULL && (e->state == VX_N_REACHABLE || e->state == VX_N_STALE);
+}
 
 /* The underlay, control side. */
 struct vx_underlay {
