@@ -60,13 +60,19 @@ bool ct_key_of(const struct pkt_meta *m, const uint8_t *p, struct ct_key *k, boo
 		sp = m->sport;
 		dp = m->dport;
 	} else if (m->proto == PKT_IP_ICMP || m->proto == PKT_IP_ICMPV6) {
-		/* echo request / reply: the identifier is the port of both ends */
+		/* echo: the identifier is the requester's port, the responder's
+		 * is 0, so a request the other way with the same identifier is
+		 * a connection of its own, not a reply */
 		uint8_t type = (uint8_t)m->sport;
-		bool echo = m->proto == PKT_IP_ICMP ? type == 8 || type == 0 : type == 128 || type == 129;
+		bool req = m->proto == PKT_IP_ICMP ? type == 8 : type == 128;
+		bool rep = m->proto == PKT_IP_ICMP ? type == 0 : type == 129;
 
-		if (!(m->flags & PKT_F_L4) || !echo)
+		if (!(m->flags & PKT_F_L4) || !(req || rep))
 			return false;
-		sp = dp = pkt_be16(p + m->l4_off + 4);
+		if (req)
+			sp = pkt_be16(p + m->l4_off + 4);
+		else
+			dp = pkt_be16(p + m->l4_off + 4);
 	}
 	cmp = memcmp(s, d, 16);
 	*from_a = cmp < 0 || (cmp == 0 && sp <= dp);

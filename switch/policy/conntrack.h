@@ -6,7 +6,7 @@
  *   TCP      followed through its states: SYN seen, established, closing
  *            (FIN or RST), each with its timeout;
  *   UDP, ICMP and other IP protocols: pseudo-connections with one timeout
- *            (ICMP echo: by identifier).
+ *            (ICMP echo: by identifier and direction).
  *
  * The table is bounded: a full table evicts the entry that expires first
  * (counted). Keys are the protocol and both addresses and ports, ordered so
@@ -46,7 +46,8 @@ enum ct_state {
 
 struct ct_key {
 	uint8_t a[16], b[16]; /* addresses, the lower first */
-	uint16_t pa, pb;      /* their ports (ICMP echo: the identifier, twice) */
+	uint16_t pa,
+	    pb; /* their ports (ICMP echo: the requester's is the identifier, the other 0) */
 	uint8_t proto;
 	uint8_t family;       /* 4 or 6 */
 };

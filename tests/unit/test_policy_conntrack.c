@@ -121,6 +121,14 @@ static void test_udp_icmp_and_none(void **state)
 	assert_true(ct_related(&t, &meta, frame, now + 1));
 	ip4(B, A, PKT_IP_ICMP, 0, 0x1235, 0, 0);
 	assert_false(ct_related(&t, &meta, frame, now + 1));
+	/* a request from B with A's identifier is not a reply: B may not
+	 * ping A because A pinged B (both guests' pings may pick one id) */
+	ip4(B, A, PKT_IP_ICMP, 8, 0x1234, 0, 0);
+	assert_false(ct_related(&t, &meta, frame, now + 1));
+	ip4(A, B, PKT_IP_ICMP, 0, 0x1234, 0, 0);
+	assert_false(ct_related(&t, &meta, frame, now + 1));
+	ip4(A, B, PKT_IP_ICMP, 8, 0x1234, 0, 0);
+	assert_true(ct_related(&t, &meta, frame, now + 1));
 	/* no connection: other ICMP, a non-first fragment, non-IP */
 	ip4(A, B, PKT_IP_ICMP, 3, 0, 0, 0);
 	assert_false(ct_key_of(&meta, frame, &k, &from_a));
