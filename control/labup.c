@@ -441,6 +441,14 @@ static int do_up(const struct vlab_opts *opts, int argc, char **argv, bool apply
 	if (labctl_load_topo(file, want) < 0)
 		goto out_free;
 	lab = want->name;
+	if (want->n_switches > 1) {
+		labctl_say("lab \"%s\" has %d switches (%s, %s%s): vlab %s runs labs of one "
+			   "switch; the switches' VXLAN underlay and VTEPs are set with `vlab "
+			   "switch underlay` and `vlab switch vtep` (docs/vxlan.md)",
+			   lab, want->n_switches, want->switches[0].name, want->switches[1].name,
+			   want->n_switches > 2 ? ", ..." : "", apply ? "apply" : "up");
+		goto out_free;
+	}
 
 	labctl_topo_file(lab, "topology.yaml", path, sizeof(path));
 	if (apply && access(path, F_OK) < 0) {

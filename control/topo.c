@@ -221,6 +221,7 @@ int topo_parse(const char *text, size_t len, struct topo *t, struct topo_errors 
 		topo_assign_addrs(c);
 		topo_check_macs(c);
 		topo_check_routes(c);
+		topo_check_switches(c);
 		topo_parse_policy_section(c);
 		if (c->errs->n == 0)
 			topo_check_vmhost(c);

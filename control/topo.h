@@ -30,6 +30,11 @@
 #define TOPO_MAX_DEPTH	 64   /* mappings and sequences nested in the file */
 #define TOPO_RECORD_MAX	 100000 /* `record:` packets of a network's flight recorder */
 #define TOPO_MSG_MAX     256
+#define TOPO_MAX_SWITCHES     64   /* `switches:` of one lab */
+#define TOPO_SWITCH_NAME_MAX  12   /* characters of a switch name */
+#define TOPO_UNDERLAY_MTU     1500 /* a switch's underlay MTU when not given */
+#define TOPO_UNDERLAY_MTU_MIN 576
+#define TOPO_UNDERLAY_MTU_MAX 9216
 
 struct topo_net {
 	char name[NODE_NAME_MAX];
@@ -75,6 +80,21 @@ struct topo_policy {
 	int line, col;
 };
 
+/* A switch of the `switches:` section: one vlab-switchd with an IPv4
+ * underlay that carries the lab's networks to the other switches (VXLAN).
+ * A lab without the section has one switch and no underlay. */
+struct topo_switch {
+	char name[TOPO_SWITCH_NAME_MAX + 1];
+	char underlay[NODE_ADDR_MAX]; /* "a.b.c.d/p" */
+	uint32_t addr;		      /* host order; 0 when the file's was not valid */
+	uint8_t plen;
+	uint32_t mtu;	   /* of the underlay */
+	uint32_t next_hop; /* host order, 0: the other switches are on its subnet */
+	char next_hop_str[NODE_ADDR_MAX];
+	char ifname[16]; /* kernel interface of the underlay ("": vlab makes one) */
+	int line, col;
+};
+
 /* A whole lab. Megabytes at the limits (TOPO_MAX_NODES nodes of a few KiB
  * each): allocate it with topo_new(), never on the stack. */
 struct topo {
@@ -90,6 +110,9 @@ struct topo {
 	int n_expect;
 	struct topo_policy *policies; /* heap, [n_policies]; freed by topo_free() */
 	int n_policies;
+	struct topo_switch switches[TOPO_MAX_SWITCHES];
+	int n_switches;
+	int node_switch[TOPO_MAX_NODES]; /* index in switches[] (0: the first) */
 };
 
 /* One problem found in a file: position and a message naming the thing and
@@ -155,5 +178,10 @@ long topo_host_neighbours(const struct topo *t);
 int topo_net_find(const struct topo *t, const char *name);
 int topo_node_find(const struct topo *t, const char *name);
 int topo_policy_find(const struct topo *t, const char *name);
+int topo_switch_find(const struct topo *t, const char *name);
+
+/* The switches (bit i: switches[i]) that have a node on network `net`; a
+ * network spans switches when more than one bit is set. */
+uint64_t topo_net_switches(const struct topo *t, int net);
 
 #endif

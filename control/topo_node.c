@@ -16,7 +16,7 @@
 
 static const char *const node_keys[] = {"kind",	  "cpus",    "memory", "interfaces",
 					"routes", "forward", "disk",   "kernel",
-					"initrd", "append",  NULL};
+					"initrd", "append",  "switch", NULL};
 static const char *const nic_keys[] = {"network", "ip", "mac", "mtu", "name", "queues", NULL};
 static const char *const route_keys[] = {"to", "via", NULL};
 
@@ -336,6 +336,10 @@ void topo_parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 		return;
 	}
 	topo_check_keys(c, v, node_keys, what);
+
+	x = topo_map_get(c, v, "switch");
+	if (x)
+		topo_parse_node_switch(c, ni, x);
 
 	x = topo_map_get(c, v, "kind");
 	if (x) {

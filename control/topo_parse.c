@@ -11,7 +11,8 @@
 
 #include "name.h"
 
-static const char *const root_keys[] = {"name", "networks", "nodes", "expect", "policies", NULL};
+static const char *const root_keys[] = {"name",	    "networks", "nodes", "expect",
+					"policies", "switches", NULL};
 static const char *const net_keys[] = {"vni", "subnet", "record", NULL};
 static const char *const expect_keys[] = {"from", "to", "reach", NULL};
 
@@ -290,6 +291,11 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 		parse_entries(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad, "network",
 			      "rename or merge one", parse_net);
 	}
+
+	/* before the nodes, whose switch: keys name them */
+	x = topo_map_get(c, root, "switches");
+	if (x)
+		topo_parse_switches(c, x);
 
 	x = topo_map_get(c, root, "nodes");
 	if (!x) {

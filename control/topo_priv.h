@@ -82,6 +82,7 @@ struct pctx {
 			  * defined" noise */
 	bool nodes_over; /* more nodes than TOPO_MAX_NODES: no "not defined" noise */
 	yaml_node_t *policies; /* the `policies:` value, parsed once addresses are known */
+	bool switches_given;   /* the file has a `switches:` section */
 };
 
 #define MAP_FOREACH(c, m, p)                                                                       \
@@ -213,6 +214,11 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root);
  * names once all nodes are parsed. */
 void topo_parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v);
 void topo_check_ifnames(struct pctx *c, int ni);
+/* topo_switch.c: the `switches:` section (before the nodes), a node's
+ * `switch:` key, and the networks that span switches (their MTU). */
+void topo_parse_switches(struct pctx *c, yaml_node_t *v);
+void topo_parse_node_switch(struct pctx *c, int ni, yaml_node_t *x);
+void topo_check_switches(struct pctx *c);
 /* topo_auto.c: automatic VNIs, subnets, addresses. */
 void topo_assign_vnis(struct pctx *c);
 void topo_assign_subnets(struct pctx *c);

@@ -610,6 +610,57 @@ static void test_hostile(void **state)
 	json_decref(o);
 }
 
+/* switches: nodes on the first by default, networks that span switches
+ * and the MTU their interfaces get (the underlay's less 50), given MTUs
+ * kept, networks on one switch untouched. */
+static void test_switches(void **state)
+{
+	struct fixture *f = *state;
+	const char *text = "name: lab\n"
+			   "switches:\n"
+			   "  s1: { underlay: 198.51.100.1/24 }\n"
+			   "  s2: { underlay: 198.51.100.2/24, mtu: 9000, interface: eth1, "
+			   "next_hop: 198.51.100.254 }\n"
+			   "  s3: { underlay: 203.0.113.3/24, next_hop: 203.0.113.1 }\n"
+			   "networks: { wide: {}, big: {}, local: {} }\n"
+			   "nodes:\n"
+			   "  a: { interfaces: [ { network: wide }, { network: local } ] }\n"
+			   "  b: { switch: s2, interfaces: [ { network: wide, mtu: 1400 }, "
+			   "{ network: big } ] }\n"
+			   "  c: { switch: s2, interfaces: [ { network: big } ] }\n"
+			   "  d: { switch: s3, interfaces: [ { network: big } ] }\n";
+	const struct topo *t;
+
+	assert_int_equal(parse_str(f, text), 0);
+	t = f->t;
+	assert_int_equal(t->n_switches, 3);
+	assert_string_equal(t->switches[1].underlay, "198.51.100.2/24");
+	assert_int_equal(t->switches[1].mtu, 9000);
+	assert_int_equal(t->switches[0].mtu, 1500);
+	assert_string_equal(t->switches[1].ifname, "eth1");
+	assert_int_equal(t->switches[2].next_hop, 0xcb007101u);
+	assert_int_equal(t->node_switch[topo_node_find(t, "a")], 0);
+	assert_int_equal(t->node_switch[topo_node_find(t, "d")], 2);
+	assert_int_equal(topo_net_switches(t, topo_net_find(t, "wide")), 0x3);
+	assert_int_equal(topo_net_switches(t, topo_net_find(t, "big")), 0x6);
+	assert_int_equal(topo_net_switches(t, topo_net_find(t, "local")), 0x1);
+	/* wide spans s1 (1500) and s2 (9000): 1450; big s2 and s3: 1450 */
+	assert_int_equal(t->nodes[0].nics[0].mtu, 1450);
+	assert_int_equal(t->nodes[0].nics[1].mtu, 0);
+	assert_int_equal(t->nodes[1].nics[0].mtu, 1400);
+	assert_int_equal(t->nodes[1].nics[1].mtu, 1450);
+	assert_int_equal(t->nodes[3].nics[0].mtu, 1450);
+
+	/* no switches: one implicit switch, nothing spans */
+	assert_int_equal(parse_str(f, "name: lab\nnetworks: { n: {} }\nnodes:\n"
+				      "  a: { interfaces: [ { network: n } ] }\n"
+				      "  b: { interfaces: [ { network: n } ] }\n"),
+			 0);
+	assert_int_equal(f->t->n_switches, 0);
+	assert_int_equal(topo_net_switches(f->t, 0), 0x1);
+	assert_int_equal(f->t->nodes[1].nics[0].mtu, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +675,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_misc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_switches, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
