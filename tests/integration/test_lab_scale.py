@@ -84,8 +84,10 @@ def main():
     p = vlab(env, 'pingall', LAB, check=False, timeout=1800)
     log('pingall of %d nodes: %.0f s' % (n, time.monotonic() - t0))
     pairs = n * (n - 1)
-    check(p.returncode == 0, 'pingall differs from the topology (rc=%d):\n%s'
-          % (p.returncode, p.stdout[-3000:]))
+    # stderr says which sources could not run their probes (exec failed
+    # or timed out), which the table of differing pairs cannot tell
+    check(p.returncode == 0, 'pingall differs from the topology (rc=%d):\n%s\nstderr:\n%s'
+          % (p.returncode, p.stdout[-3000:], p.stderr[-3000:]))
     check('%d pairs tried, %d matched, 0 differing' % (pairs, pairs) in p.stdout,
           'pingall summary missing or wrong:\n%s' % p.stdout[-2000:])
 
