@@ -16,11 +16,11 @@ static const char *const root_keys[] = {"name",	    "networks", "nodes", "expect
 static const char *const net_keys[] = {"vni", "subnet", "record", NULL};
 static const char *const expect_keys[] = {"from", "to", "reach", NULL};
 
-static bool lab_name_ok(const char *s)
+bool topo_short_name_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > TOPO_LAB_NAME_MAX || s[0] == '-')
+	if (n == 0 || n > max || s[0] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
@@ -224,9 +224,9 @@ static void too_many(struct pctx *c, yaml_node_t *m, int max, const char *what, 
 
 /* Each entry of mapping m (networks, nodes) through `parse`, after the
  * limit check; an entry whose name came before is reported, not parsed. */
-static void parse_entries(struct pctx *c, yaml_node_t *m, int max, const char *plural,
-			  bool *over, const char *what, const char *fix,
-			  void (*parse)(struct pctx *c, yaml_node_t *kn, yaml_node_t *v))
+void topo_parse_entries(struct pctx *c, yaml_node_t *m, int max, const char *plural, bool *over,
+			const char *what, const char *fix,
+			void (*parse)(struct pctx *c, yaml_node_t *kn, yaml_node_t *v))
 {
 	yaml_node_t **firsts = topo_first_keys(c, m);
 
@@ -267,7 +267,7 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 	} else {
 		const char *s = topo_want_str(c, x, "topology", "name", "a lab name");
 
-		if (s && !lab_name_ok(s))
+		if (s && !topo_short_name_ok(s, TOPO_LAB_NAME_MAX))
 			topo_err(
 			    c->errs, ypos(x),
 			    "lab name \"%.40s\" is not valid: use 1-20 characters from a-z 0-9 - "
@@ -288,8 +288,8 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			 "networks must be a mapping of network name to { vni, subnet } (got %s)",
 			 ykind(x));
 	} else if (!ynull(x)) {
-		parse_entries(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad, "network",
-			      "rename or merge one", parse_net);
+		topo_parse_entries(c, x, TOPO_MAX_NETS, "networks", &c->nets_bad, "network",
+				   "rename or merge one", parse_net);
 	}
 
 	/* before the nodes, whose switch: keys name them */
@@ -310,8 +310,8 @@ bool topo_parse_root(struct pctx *c, yaml_node_t *root)
 			 "the lab has no nodes: add at least one under nodes:, e.g. a1: { "
 			 "interfaces: [ { network: NET } ] }");
 	} else {
-		parse_entries(c, x, TOPO_MAX_NODES, "nodes", &c->nodes_over, "node", "rename one",
-			      topo_parse_node);
+		topo_parse_entries(c, x, TOPO_MAX_NODES, "nodes", &c->nodes_over, "node",
+				   "rename one", topo_parse_node);
 	}
 	for (int ni = 0; ni < t->n_nodes; ni++)
 		topo_check_ifnames(c, ni);

@@ -210,6 +210,16 @@ const char *topo_nic_label(const struct node *n, int i, char *buf, size_t len);
 /* topo_parse.c: the top-level mapping (name, networks, nodes, expect);
  * false when the document is no mapping at all. */
 bool topo_parse_root(struct pctx *c, yaml_node_t *root);
+/* Each entry of mapping m (networks, nodes, switches) through `parse`,
+ * after the limit check (`max`; *over set beyond it); an entry whose name
+ * came before is reported ("WHAT \"x\" is defined twice ...: FIX"), not
+ * parsed. */
+void topo_parse_entries(struct pctx *c, yaml_node_t *m, int max, const char *plural, bool *over,
+			const char *what, const char *fix,
+			void (*parse)(struct pctx *c, yaml_node_t *kn, yaml_node_t *v));
+/* A lab or switch name: 1-max characters from a-z 0-9 -, not starting
+ * with - (they become parts of namespace, interface and directory names). */
+bool topo_short_name_ok(const char *s, size_t max);
 /* topo_node.c: one node (kn: its name, v: its mapping), and its interface
  * names once all nodes are parsed. */
 void topo_parse_node(struct pctx *c, yaml_node_t *kn, yaml_node_t *v);

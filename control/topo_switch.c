@@ -16,19 +16,6 @@
 
 static const char *const switch_keys[] = {"underlay", "mtu", "next_hop", "interface", NULL};
 
-/* Switch names become parts of run directories and namespace names. */
-static bool switch_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > TOPO_SWITCH_NAME_MAX || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
-	return true;
-}
-
 static uint32_t v4(const struct addr_cidr *a)
 {
 	return (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 | (uint32_t)a->addr[2] << 8 |
@@ -74,7 +61,7 @@ static void parse_switch(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 	char what[64];
 	yaml_node_t *x;
 
-	if (!name || !switch_name_ok(name)) {
+	if (!name || !topo_short_name_ok(name, TOPO_SWITCH_NAME_MAX)) {
 		topo_err(c->errs, ypos(kn),
 			 "switch name \"%.40s\" is not valid: use 1-%d characters from a-z 0-9 - "
 			 "(not starting with -)",
@@ -154,8 +141,7 @@ static void parse_switch(struct pctx *c, yaml_node_t *kn, yaml_node_t *v)
 void topo_parse_switches(struct pctx *c, yaml_node_t *v)
 {
 	struct topo *t = c->t;
-	yaml_node_t **firsts;
-	long n;
+	bool over = false;
 
 	if (ynull(v))
 		return;
@@ -166,25 +152,8 @@ void topo_parse_switches(struct pctx *c, yaml_node_t *v)
 			 ykind(v));
 		return;
 	}
-	n = (long)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
-	if (n > TOPO_MAX_SWITCHES)
-		topo_err(
-		    c->errs, ypos(ynode(c, v->data.mapping.pairs.start[TOPO_MAX_SWITCHES].key)),
-		    "too many switches (at most %d): the file defines %ld", TOPO_MAX_SWITCHES, n);
-	firsts = topo_first_keys(c, v);
-	MAP_FOREACH(c, v, p)
-	{
-		yaml_node_t *kn = ynode(c, p->key);
-		yaml_node_t *first = firsts ? firsts[p - v->data.mapping.pairs.start] : NULL;
-
-		if (first)
-			topo_err(c->errs, ypos(kn),
-				 "switch \"%s\" is defined twice (first at line %d): rename one",
-				 ystr(kn), ypos(first).line);
-		else
-			parse_switch(c, kn, ynode(c, p->value));
-	}
-	free(firsts);
+	topo_parse_entries(c, v, TOPO_MAX_SWITCHES, "switches", &over, "switch", "rename one",
+			   parse_switch);
 	c->switches_given = true;
 	/* two switches on one address cannot tell their frames apart */
 	for (int i = 0; i < t->n_switches; i++)
